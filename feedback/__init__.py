@@ -1,0 +1,1 @@
+"""feedback: article ratings and reader feedback for news sites."""

@@ -1,0 +1,75 @@
+"""Endpoints for readers' votes and articles' summaries."""
+
+from __future__ import annotations
+
+from typing import Any
+from starlette.requests import Request
+from starlette.responses import Response
+
+from feedback import validation
+from feedback.api.body import json_object
+from feedback.errors import ApiError
+from feedback.json import JSONResponse
+from feedback.models import Site, VoteChange
+from feedback.ratings import Summary
+from feedback.services import Services
+
+
+async def put_rating(request: Request) -> Response:
+    services, site, article = await _article_request(request)
+    body = await json_object(request)
+    score = validation.score(body.get("score"))
+    reader = validation.reader_token(body.get("reader"))
+    summary = await services.ratings.change_vote(VoteChange(site.id, article, reader, score))
+    return JSONResponse(_summary_json(summary, with_reader=True))
+
+
+async def delete_rating(request: Request) -> Response:
+    services, site, article = await _article_request(request)
+    reader = validation.reader_token(request.query_params.get("reader"))
+    summary = await services.ratings.change_vote(VoteChange(site.id, article, reader, None))
+    return JSONResponse(_summary_json(summary, with_reader=True))
+
+
+async def get_summary(request: Request) -> Response:
+    services, site, article = await _article_request(request)
+    reader = request.query_params.get("reader")
+    if reader is not None:
+        reader = validation.reader_token(reader)
+    (summary,) = await services.ratings.summaries(site.id, [article], reader)
+    return JSONResponse(_summary_json(summary, with_reader=reader is not None))
+
+
+async def get_summaries(request: Request) -> Response:
+    services, site = await _site_request(request)
+    articles = validation.article_list(request.query_params.get("articles"))
+    summaries = await services.ratings.summaries(site.id, articles)
+    return JSONResponse({"summaries": [_summary_json(summary, with_reader=False) for summary in summaries]})
+
+
+async def _site_request(request: Request) -> tuple[Services, Site]:
+    services: Services = request.state.services
+    site = await services.sites.get(request.path_params["site"])
+    if site is None:
+        raise ApiError(404, "unknown_site", f"There is no site {request.path_params['site']!r}.")
+    return services, site
+
+
+async def _article_request(request: Request) -> tuple[Services, Site, str]:
+    services, site = await _site_request(request)
+    return services, site, validation.article_id(request.path_params["article"])
+
+
+def _summary_json(summary: Summary, with_reader: bool) -> dict[str, Any]:
+    count = sum(summary.histogram)
+    total = sum(score * votes for score, votes in enumerate(summary.histogram, start=1))
+    body: dict[str, Any] = {
+        "site": summary.site,
+        "article": summary.article,
+        "count": count,
+        "average": round(total / count, 2) if count else None,
+        "histogram": {str(score): votes for score, votes in enumerate(summary.histogram, start=1)},
+    }
+    if with_reader:
+        body["mine"] = summary.reader_score
+    return body

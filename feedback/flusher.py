@@ -1,0 +1,100 @@
+"""Moves vote events from the Redis streams into SQLite, exactly once, one flusher at a time.
+
+Each chunk of stream entries is applied to SQLite in one transaction that also records the last
+applied stream id; only after the commit is the stream trimmed. A flush killed at any instant is
+either not applied (the retry reads the same entries) or applied and recorded (the retry skips
+them). Applying is idempotent besides, so two flushers overlapping by accident change nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+
+from feedback.archive import Archive
+from feedback.store import REDIS_UNAVAILABLE, Store
+
+log = logging.getLogger(__name__)
+
+CHUNK_SIZE = 2000
+
+
+class Flusher:
+    def __init__(self, store: Store, archive: Archive, lease_seconds: float, idle_article_seconds: float) -> None:
+        self._store = store
+        self._archive = archive
+        self._lease_ms = int(lease_seconds * 1000)
+        self._idle_ms = int(idle_article_seconds * 1000)
+        self.owner = secrets.token_hex(8)
+
+    async def flush_if_free(self) -> int | None:
+        """Flush everything pending unless another flusher holds the lease.
+
+        Returns the number of stream entries applied, or None when another flusher is at work.
+        The lease is held only while flushing; it expires on its own if this process dies.
+        """
+        if not await self._store.acquire_lease(self.owner, self._lease_ms):
+            return None
+        try:
+            applied = 0
+            for shard in range(self._store.shards):
+                applied += await self._flush_shard(shard)
+            await self._drop_stale_articles()
+            for shard in range(self._store.shards):
+                await self._store.drop_idle_articles(shard, self._idle_ms, limit=CHUNK_SIZE)
+            return applied
+        finally:
+            await self._store.release_lease(self.owner)
+
+    async def flush_all(self, wait_seconds: float) -> int | None:
+        """Flush everything pending, waiting up to `wait_seconds` for another flusher to finish."""
+        deadline = time.monotonic() + wait_seconds
+        # The lease lives in Redis: polling is the only way to see it freed.
+        while (applied := await self.flush_if_free()) is None and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        return applied
+
+    async def _flush_shard(self, shard: int) -> int:
+        epoch = await self._store.epoch(shard)
+        if epoch is None:
+            return 0  # nothing was voted on through this Redis yet
+        position = await self._archive.flush_position(shard)
+        after_id = position[1] if position is not None and position[0] == epoch else "0-0"
+        applied = 0
+        while entries := await self._store.pending_events(shard, after_id, CHUNK_SIZE):
+            last_id = entries[-1].id
+            await self._archive.apply_flushed_events(shard, epoch, last_id, (entry.event for entry in entries))
+            await self._store.acknowledge_flush(shard, epoch, last_id)
+            applied += len(entries)
+            after_id = last_id
+            if not await self._store.acquire_lease(self.owner, self._lease_ms):
+                log.warning("flusher lost its lease mid-flush; the new holder carries on")
+                break
+        if applied == 0 and after_id != "0-0":
+            # A crash between commit and trim leaves Redis behind SQLite: catch it up.
+            await self._store.acknowledge_flush(shard, epoch, after_id)
+        return applied
+
+    async def _drop_stale_articles(self) -> None:
+        """Forget Redis's copy of articles voted on straight into SQLite during an outage."""
+        for site, article, mark in await self._archive.direct_articles():
+            if await self._store.drop_article(site, article):
+                await self._archive.forget_direct_article(site, article, mark)
+
+
+async def run_periodically(flusher: Flusher, period_seconds: float, stop: asyncio.Event) -> None:
+    """Flush every `period_seconds` until `stop` is set; Redis outages are waited out."""
+    while not stop.is_set():
+        try:
+            applied = await flusher.flush_if_free()
+            if applied:
+                log.debug("flushed %d vote events", applied)
+        except REDIS_UNAVAILABLE as error:
+            log.info("flusher waits for Redis: %s", error)
+        except Exception:
+            log.exception("flush failed; retrying in %.1f s", period_seconds)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=period_seconds)

@@ -1,0 +1,8 @@
+-- After SQLite committed a flush up to ARGV[2]: record it and trim the applied entries.
+-- KEYS: shard meta hash, shard event stream.
+-- ARGV: epoch the entries were read in, last applied id, first id to keep.
+local meta, events = KEYS[1], KEYS[2]
+if redis.call('HGET', meta, 'epoch') ~= ARGV[1] then return 0 end
+redis.call('HSET', meta, 'flushed', ARGV[2])
+redis.call('XTRIM', events, 'MINID', ARGV[3])
+return 1

@@ -1,0 +1,26 @@
+-- Load a cold article's state, read from SQLite, unless it is loaded already or stale.
+-- KEYS: shard meta hash, shard touched zset, article hash.
+-- ARGV: SQLite's flush epoch and last applied stream id for the shard ('' when none), the
+--       article digest, then reader, score pairs.
+-- Returns 1 when the article is loaded (by this call or an earlier one), 0 when the snapshot is
+-- older than what the flusher has applied since: an evicted article's later votes would be
+-- missing from it, so the caller reads SQLite again.
+local meta, touched, key = KEYS[1], KEYS[2], KEYS[3]
+if redis.call('EXISTS', key) == 1 then return 1 end
+
+local flushed = redis.call('HGET', meta, 'flushed')
+if flushed then
+  if ARGV[1] ~= redis.call('HGET', meta, 'epoch') or ARGV[2] == '' or older(ARGV[2], flushed) then
+    return 0
+  end
+end
+
+local counts = {0, 0, 0, 0, 0}
+for i = 4, #ARGV, 2 do
+  local score = tonumber(ARGV[i + 1])
+  redis.call('HSET', key, ARGV[i], score)
+  counts[score] = counts[score] + 1
+end
+redis.call('HSET', key, '#1', counts[1], '#2', counts[2], '#3', counts[3], '#4', counts[4], '#5', counts[5])
+redis.call('ZADD', touched, now_ms(), ARGV[3])
+return 1

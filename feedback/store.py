@@ -1,0 +1,232 @@
+"""The Redis side of the vote path: hot articles' full state and the shard event streams.
+
+Per shard `s` (every key of a shard shares the hash tag `{s}`, so each script call stays in one
+Redis Cluster slot):
+- `feedback:{s}:a:<digest>`: one article's hash, reader -> score, plus `#1`..`#5` (histogram)
+  and `#e` (id of its last event); present = loaded ("hot"), absent = cold, SQLite has it all;
+- `feedback:{s}:events`: stream of vote events not yet trimmed by the flusher;
+- `feedback:{s}:meta`: `epoch` (names this stream's lifetime: a wiped Redis starts a new one)
+  and `flushed` (last stream id SQLite has committed);
+- `feedback:{s}:touched`: sorted set of loaded articles by last vote time, for eviction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from feedback.models import ArticleState, Histogram, VoteChange, VoteEvent, version_from_parts
+
+_LEASE_KEY = "feedback:flusher-lease"
+_RENEW_LEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+_RELEASE_LEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+REDIS_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+"""What a Redis call raises when Redis cannot be reached (or is still loading its data)."""
+
+
+def connect(url: str) -> Redis:
+    """A client that fails fast, so the API falls back to SQLite instead of hanging."""
+    return Redis.from_url(
+        url,
+        decode_responses=True,
+        socket_timeout=2.0,
+        socket_connect_timeout=1.0,
+        retry=Retry(NoBackoff(), 1),
+    )
+
+
+@dataclass(frozen=True)
+class ShardKeys:
+    """The keys of one shard; all share the hash tag `{shard}`."""
+
+    shard: int
+
+    @property
+    def meta(self) -> str:
+        return f"feedback:{{{self.shard}}}:meta"
+
+    @property
+    def events(self) -> str:
+        return f"feedback:{{{self.shard}}}:events"
+
+    @property
+    def touched(self) -> str:
+        return f"feedback:{{{self.shard}}}:touched"
+
+    def article(self, digest: str) -> str:
+        return f"feedback:{{{self.shard}}}:a:{digest}"
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    histogram: Histogram
+    reader_score: int | None
+
+
+@dataclass(frozen=True)
+class StreamEntry:
+    id: str
+    event: VoteEvent
+
+
+def _script_source(name: str) -> str:
+    package = resources.files("feedback") / "lua"
+    return (package / "common.lua").read_text() + (package / f"{name}.lua").read_text()
+
+
+class Store:
+    def __init__(self, redis: Redis, shards: int = 1) -> None:
+        self.redis = redis
+        self.shards = shards
+        # Names this process's candidate epoch; only the first writer to a fresh shard sets it.
+        self._epoch_candidate = secrets.token_hex(8)
+        self._vote = redis.register_script(_script_source("vote"))
+        self._load = redis.register_script(_script_source("load"))
+        self._acknowledge = redis.register_script(_script_source("acknowledge"))
+        self._drop = redis.register_script(_script_source("drop"))
+        self._renew_lease = redis.register_script(_RENEW_LEASE)
+        self._release_lease = redis.register_script(_RELEASE_LEASE)
+
+    def locate(self, site: str, article: str) -> tuple[ShardKeys, str]:
+        """The shard of an article and its digest, the article's name inside the shard."""
+        digest = hashlib.blake2b(f"{site}\0{article}".encode(), digest_size=16).hexdigest()
+        return ShardKeys(int(digest[:8], 16) % self.shards), digest
+
+    # The request path
+
+    async def apply_votes(self, changes: Sequence[VoteChange]) -> list[Histogram | None]:
+        """Apply vote changes in order, one script call per shard.
+
+        Returns each article's histogram after its change, or None for a cold article (nothing
+        applied: load it and try again).
+        """
+        located = [self.locate(change.site, change.article) for change in changes]
+        by_shard: dict[ShardKeys, list[int]] = {}
+        for index, (shard, _) in enumerate(located):
+            by_shard.setdefault(shard, []).append(index)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for shard, indexes in by_shard.items():
+                keys = [shard.meta, shard.events, shard.touched]
+                args: list[Any] = [self._epoch_candidate]
+                for index in indexes:
+                    change, digest = changes[index], located[index][1]
+                    keys.append(shard.article(digest))
+                    args += [digest, change.site, change.article, change.reader, change.score or 0]
+                await self._vote(keys=keys, args=args, client=pipe)
+            replies = await pipe.execute()
+        histograms: list[Histogram | None] = [None] * len(changes)
+        for indexes, reply in zip(by_shard.values(), replies, strict=True):
+            for position, index in enumerate(indexes):
+                loaded, *counts = reply[position * 6 : position * 6 + 6]
+                if loaded:
+                    histograms[index] = _histogram(counts)
+        return histograms
+
+    async def read_articles(self, site: str, articles: Sequence[str], reader: str | None) -> list[ArticleView | None]:
+        """Histogram (and the reader's score) of each article; None marks a cold article."""
+        fields = ["#1", "#2", "#3", "#4", "#5"] + ([reader] if reader else [])
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for article in articles:
+                shard, digest = self.locate(site, article)
+                pipe.hmget(shard.article(digest), fields)
+            replies = await pipe.execute()
+        views: list[ArticleView | None] = []
+        for values in replies:
+            if values[0] is None:
+                views.append(None)
+            else:
+                mine = values[5] if reader else None
+                views.append(ArticleView(_histogram(values[:5]), int(mine) if mine else None))
+        return views
+
+    async def load_article(self, site: str, article: str, state: ArticleState) -> bool:
+        """Make a cold article hot from SQLite's state; False when that state is stale."""
+        shard, digest = self.locate(site, article)
+        args: list[Any] = [state.flush_epoch or "", state.flush_last_id or "", digest]
+        for reader, score in state.scores.items():
+            args += [reader, score]
+        return bool(await self._load(keys=[shard.meta, shard.touched, shard.article(digest)], args=args))
+
+    # The flusher's side
+
+    async def epoch(self, shard: int) -> str | None:
+        epoch = await self.redis.hget(ShardKeys(shard).meta, "epoch")
+        return str(epoch) if epoch is not None else None
+
+    async def pending_events(self, shard: int, after_id: str, count: int) -> list[StreamEntry]:
+        """Up to `count` stream entries after `after_id`, oldest first."""
+        entries: list[tuple[str, dict[str, str]]] = await self.redis.xrange(
+            ShardKeys(shard).events, f"({after_id}", "+", count=count
+        )  # type: ignore[assignment]  # decode_responses: str, and XRANGE never answers nil
+        return [StreamEntry(entry_id, _event(entry_id, fields)) for entry_id, fields in entries]
+
+    async def acknowledge_flush(self, shard: int, epoch: str, last_id: str) -> None:
+        """Record that SQLite committed everything up to `last_id`, and trim it from the stream."""
+        milliseconds, sequence = last_id.split("-")
+        shard_keys = ShardKeys(shard)
+        await self._acknowledge(
+            keys=[shard_keys.meta, shard_keys.events], args=[epoch, last_id, f"{milliseconds}-{int(sequence) + 1}"]
+        )
+
+    async def drop_article(self, site: str, article: str) -> bool:
+        """Forget a (stale) article unless it has votes not yet flushed; True when gone."""
+        shard, digest = self.locate(site, article)
+        return await self._drop_article(shard, digest, "")
+
+    async def drop_idle_articles(self, shard: int, idle_ms: int, limit: int) -> int:
+        """Forget up to `limit` flushed articles untouched for `idle_ms`; how many went."""
+        shard_keys = ShardKeys(shard)
+        seconds, microseconds = await self.redis.time()
+        now_ms = seconds * 1000 + microseconds // 1000
+        digests: list[str] = await self.redis.zrangebyscore(
+            shard_keys.touched, "-inf", now_ms - idle_ms, start=0, num=limit
+        )  # type: ignore[assignment]  # decode_responses: str
+        dropped = 0
+        for digest in digests:
+            dropped += await self._drop_article(shard_keys, digest, str(idle_ms))
+        return dropped
+
+    async def _drop_article(self, shard: ShardKeys, digest: str, idle_ms: str) -> bool:
+        keys = [shard.meta, shard.touched, shard.article(digest)]
+        return bool(await self._drop(keys=keys, args=[digest, idle_ms]))
+
+    # The flusher lease: one flusher at a time across processes and hosts
+
+    async def acquire_lease(self, owner: str, milliseconds: int) -> bool:
+        """Take the lease when free, or extend it when `owner` holds it already."""
+        taken = await self.redis.set(_LEASE_KEY, owner, nx=True, px=milliseconds)
+        if taken:
+            return True
+        return bool(await self._renew_lease(keys=[_LEASE_KEY], args=[owner, milliseconds]))
+
+    async def release_lease(self, owner: str) -> None:
+        await self._release_lease(keys=[_LEASE_KEY], args=[owner])
+
+
+def _histogram(counts: Sequence[Any]) -> Histogram:
+    one, two, three, four, five = (int(count) for count in counts)
+    return (one, two, three, four, five)
+
+
+def _event(entry_id: str, fields: dict[str, str]) -> VoteEvent:
+    milliseconds, sequence = (int(part) for part in entry_id.split("-"))
+    score = int(fields["v"])
+    change = VoteChange(fields["s"], fields["a"], fields["r"], score or None)
+    return VoteEvent(change, version_from_parts(milliseconds, sequence), milliseconds)

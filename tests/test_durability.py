@@ -1,0 +1,261 @@
+"""The vote path's promises: exact summaries, nothing lost or doubled across flushes, restarts,
+Redis outages and wipes, and one flusher at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+from redis import Redis as SyncRedis
+
+from feedback.archive import Archive
+from feedback.models import ArticleState, VoteChange, VoteEvent
+from feedback.settings import Settings
+from feedback.store import Store, connect
+from tests.conftest import SITE, RedisServer, add_site, flush, serve, with_redis
+
+
+def reader(number: int) -> str:
+    return f"reader-{number:016d}"
+
+
+def stored_votes(settings: Settings, article: str) -> dict[str, int]:
+    with sqlite3.connect(settings.database_path) as db:
+        rows = db.execute(
+            "SELECT reader, score FROM votes WHERE site = ? AND article = ? AND score IS NOT NULL", (SITE, article)
+        )
+        return dict(rows.fetchall())
+
+
+def stored_events(settings: Settings, article: str) -> list[tuple[str, int | None, int | None]]:
+    with sqlite3.connect(settings.database_path) as db:
+        rows = db.execute(
+            "SELECT reader, old_score, new_score FROM vote_events WHERE site = ? AND article = ? ORDER BY id",
+            (SITE, article),
+        )
+        return rows.fetchall()
+
+
+def histogram_of(scores: dict[str, int]) -> dict[str, int]:
+    return {str(score): sum(1 for value in scores.values() if value == score) for score in range(1, 6)}
+
+
+async def test_flush_moves_votes_and_their_history_into_sqlite(settings: Settings) -> None:
+    await add_site(settings)
+    async with serve(settings) as live:
+        await live.vote("bai-1", reader(1), 2)
+        await live.vote("bai-1", reader(1), 4)
+        await live.vote("bai-1", reader(2), 5)
+        await live.withdraw("bai-1", reader(2))
+        assert await flush(settings) == 4
+        assert stored_votes(settings, "bai-1") == {reader(1): 4}
+        assert stored_events(settings, "bai-1") == [
+            (reader(1), None, 2),
+            (reader(1), 2, 4),
+            (reader(2), None, 5),
+            (reader(2), 5, None),
+        ]
+        assert (await live.summary("bai-1"))["histogram"] == histogram_of({reader(1): 4})
+
+
+async def test_a_second_flush_applies_nothing_again(settings: Settings) -> None:
+    await add_site(settings)
+    async with serve(settings) as live:
+        await live.vote("bai-1", reader(1), 3)
+        assert await flush(settings) == 1
+        assert await flush(settings) == 0
+        assert len(stored_events(settings, "bai-1")) == 1
+
+
+async def test_replayed_events_change_nothing(settings: Settings) -> None:
+    events = [
+        VoteEvent(VoteChange(SITE, "bai-1", reader(1), 2), version=10, at_ms=1),
+        VoteEvent(VoteChange(SITE, "bai-1", reader(1), 5), version=11, at_ms=2),
+    ]
+    async with await Archive.open(settings.database_path) as archive:
+        await archive.apply_flushed_events(0, "epoch", "2-0", events)
+        await archive.apply_flushed_events(0, "epoch", "2-0", events)
+        await archive.apply_flushed_events(0, "epoch", "2-0", events[:1])
+    assert stored_votes(settings, "bai-1") == {reader(1): 5}
+    assert stored_events(settings, "bai-1") == [(reader(1), None, 2), (reader(1), 2, 5)]
+
+
+async def test_flush_interrupted_after_commit_is_not_applied_twice(settings: Settings) -> None:
+    """A flusher killed between SQLite's commit and the stream trim: the retry skips those events."""
+    await add_site(settings)
+    async with serve(settings) as live:
+        await live.vote("bai-1", reader(1), 3)
+        await live.vote("bai-1", reader(2), 4)
+        redis = connect(settings.redis_url)
+        store = Store(redis)
+        epoch = await store.epoch(0)
+        assert epoch is not None
+        entries = await store.pending_events(0, "0-0", 100)
+        async with await Archive.open(settings.database_path) as archive:
+            await archive.apply_flushed_events(0, epoch, entries[-1].id, (entry.event for entry in entries))
+        await redis.aclose()  # ... and the process dies here: the stream was never trimmed
+        assert await flush(settings) == 0
+        assert len(stored_events(settings, "bai-1")) == 2
+        await live.vote("bai-1", reader(3), 5)
+        assert await flush(settings) == 1
+        assert stored_votes(settings, "bai-1") == {reader(1): 3, reader(2): 4, reader(3): 5}
+
+
+async def test_votes_survive_a_server_restart_before_flush(settings: Settings) -> None:
+    await add_site(settings)
+    async with serve(settings) as live:
+        await live.vote("bai-1", reader(1), 1)
+    async with serve(settings) as live:
+        # Shutting down flushed; a vote after the restart changes the same reader's score.
+        assert stored_votes(settings, "bai-1") == {reader(1): 1}
+        body = (await live.vote("bai-1", reader(1), 5)).json()
+        assert body["count"] == 1
+        assert body["histogram"]["5"] == 1
+
+
+async def test_wiped_redis_serves_flushed_votes_from_sqlite(settings: Settings, redis_server: RedisServer) -> None:
+    await add_site(settings)
+    async with serve(settings) as live:
+        for number in range(5):
+            await live.vote("bai-1", reader(number), number + 1)
+        await flush(settings)
+        redis_server.flushall()  # a Redis restarted without persistence
+        assert (await live.summary("bai-1", reader=reader(2)))["mine"] == 3
+        body = (await live.vote("bai-1", reader(2), 5)).json()
+        assert body["count"] == 5
+        assert body["histogram"] == {"1": 1, "2": 1, "3": 0, "4": 1, "5": 2}
+        assert await flush(settings) == 1
+        assert stored_votes(settings, "bai-1")[reader(2)] == 5
+
+
+async def test_redis_outage_sends_votes_to_sqlite_and_back(settings: Settings, tmp_path: Path) -> None:
+    redis = RedisServer(tmp_path / "redis")
+    redis.start()
+    settings = with_redis(settings, redis.url)
+    await add_site(settings)
+    try:
+        async with serve(settings) as live:
+            await live.vote("bai-1", reader(1), 4)
+            await live.vote("bai-1", reader(2), 2)
+            await flush(settings)
+            redis.stop()
+            # Redis is gone: votes are answered 200, straight from SQLite, and stay exact.
+            assert (await live.vote("bai-1", reader(3), 5)).status_code == 200
+            body = (await live.vote("bai-1", reader(1), 1)).json()
+            assert body["histogram"] == {"1": 1, "2": 1, "3": 0, "4": 0, "5": 1}
+            assert (await live.summary("bai-1", reader=reader(1)))["mine"] == 1
+            assert stored_votes(settings, "bai-1") == {reader(1): 1, reader(2): 2, reader(3): 5}
+            redis.start()  # back, and empty
+            await asyncio.sleep(1.1)  # the API retries Redis a second after it failed
+            body = (await live.vote("bai-1", reader(4), 3)).json()
+            assert body["count"] == 4
+            assert body["histogram"] == {"1": 1, "2": 1, "3": 1, "4": 0, "5": 1}
+            await flush(settings)
+            assert stored_votes(settings, "bai-1") == {reader(1): 1, reader(2): 2, reader(3): 5, reader(4): 3}
+    finally:
+        redis.stop()
+
+
+async def test_redis_returning_with_stale_state_is_reconciled(settings: Settings, tmp_path: Path) -> None:
+    """Redis kept its data (AOF) through an outage during which votes went to SQLite."""
+    redis = RedisServer(tmp_path / "redis", appendonly=True)
+    redis.start()
+    settings = with_redis(settings, redis.url)
+    await add_site(settings)
+    try:
+        async with serve(settings) as live:
+            await live.vote("bai-1", reader(1), 3)  # stays unflushed in Redis
+            await live.vote("bai-1", reader(2), 4)
+            redis.stop()
+            await live.vote("bai-1", reader(1), 5)  # newer, straight into SQLite
+            await live.vote("bai-1", reader(3), 1)
+            redis.start()
+            await asyncio.sleep(1.1)
+            await flush(settings)  # applies Redis's older vote of reader 1, drops Redis's stale copy
+            expected = {reader(1): 5, reader(3): 1}
+            assert stored_votes(settings, "bai-1") == expected | {reader(2): 4}
+            summary = await live.summary("bai-1", reader=reader(1))
+            assert summary["mine"] == 5
+            assert summary["histogram"] == histogram_of(expected | {reader(2): 4})
+    finally:
+        redis.stop()
+
+
+async def test_cold_article_hit_by_64_concurrent_first_votes_counts_each_once(settings: Settings) -> None:
+    await add_site(settings)
+    async with serve(settings) as first, serve(settings) as second:
+        for number in range(10):
+            await first.vote("bai-1", reader(number), 5)
+        await flush(settings)
+        SyncRedis.from_url(settings.redis_url).flushall()  # the article is cold again
+
+        async def vote(number: int) -> None:
+            server = first if number % 2 else second
+            assert (await server.vote("bai-1", reader(number), 1 + number % 5)).status_code == 200
+
+        await asyncio.gather(*(vote(number) for number in range(10, 74)))
+        summary = await first.summary("bai-1")
+        assert summary["count"] == 74
+        await flush(settings)
+        assert len(stored_votes(settings, "bai-1")) == 74
+        assert summary["histogram"] == histogram_of(stored_votes(settings, "bai-1"))
+
+
+async def test_two_flushers_at_once_apply_every_event_once(settings: Settings) -> None:
+    await add_site(settings)
+    async with serve(settings) as live:
+        await asyncio.gather(*(live.vote(f"bai-{number % 7}", reader(number), 1 + number % 5) for number in range(300)))
+        await asyncio.gather(*(live.vote(f"bai-{number % 7}", reader(number), 5) for number in range(0, 300, 3)))
+        applied = await asyncio.gather(flush(settings), flush(settings), flush(settings))
+        assert sum(applied) == 300 + len([n for n in range(0, 300, 3) if 1 + n % 5 != 5])
+        with sqlite3.connect(settings.database_path) as db:
+            assert db.execute("SELECT count(*) FROM vote_events").fetchone()[0] == sum(applied)
+            assert db.execute("SELECT count(*) FROM votes").fetchone()[0] == 300
+
+
+async def test_idle_articles_leave_redis_once_flushed_and_come_back_exact(settings: Settings) -> None:
+    settings = replace(settings, idle_article_seconds=0.05)
+    await add_site(settings)
+    async with serve(settings) as live:
+        await live.vote("bai-1", reader(1), 4)
+        await live.vote("bai-1", reader(2), 2)
+        await asyncio.sleep(0.1)
+        await flush(settings)
+        redis = SyncRedis.from_url(settings.redis_url)
+        assert not [key for key in redis.keys("feedback:*:a:*")]
+        assert (await live.summary("bai-1", reader=reader(2)))["mine"] == 2
+        body = (await live.vote("bai-1", reader(2), 5)).json()
+        assert body["histogram"] == {"1": 0, "2": 0, "3": 0, "4": 1, "5": 1}
+
+
+async def test_articles_with_unflushed_votes_stay_in_redis(settings: Settings) -> None:
+    settings = replace(settings, idle_article_seconds=0.05)
+    await add_site(settings)
+    async with serve(settings) as live:
+        await live.vote("bai-1", reader(1), 4)
+        await asyncio.sleep(0.1)
+        redis = connect(settings.redis_url)
+        store = Store(redis)
+        assert await store.drop_idle_articles(0, 50, limit=10) == 0  # not flushed yet
+        assert not await store.drop_article(SITE, "bai-1")
+        await redis.aclose()
+        assert (await live.summary("bai-1"))["count"] == 1
+
+
+async def test_a_snapshot_older_than_the_last_flush_is_not_loaded(settings: Settings) -> None:
+    await add_site(settings)
+    async with serve(settings) as live:
+        await live.vote("bai-1", reader(1), 4)
+        await flush(settings)
+    redis = connect(settings.redis_url)
+    store = Store(redis)
+    epoch = await store.epoch(0)
+    stale = ArticleState({}, epoch, "1-0")
+    assert not await store.load_article(SITE, "never-loaded", stale)
+    assert not await store.load_article(SITE, "never-loaded", ArticleState({}, "other-epoch", "99999999999999-0"))
+    async with await Archive.open(settings.database_path) as archive:
+        fresh = await archive.article_state(SITE, "never-loaded", 0)
+    assert await store.load_article(SITE, "never-loaded", fresh)
+    await redis.aclose()
