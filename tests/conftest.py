@@ -126,7 +126,9 @@ class LiveServer:
         return f"/api/v1/sites/{site}/articles/{quote(article, safe='')}"
 
     async def vote(self, article: str, reader: str, score: int, site: str = SITE) -> httpx.Response:
-        return await self.client.put(f"{self.article_url(article, site)}/rating", json={"score": score, "reader": reader})
+        return await self.client.put(
+            f"{self.article_url(article, site)}/rating", json={"score": score, "reader": reader}
+        )
 
     async def withdraw(self, article: str, reader: str, site: str = SITE) -> httpx.Response:
         return await self.client.delete(f"{self.article_url(article, site)}/rating", params={"reader": reader})

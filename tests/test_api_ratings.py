@@ -130,7 +130,9 @@ async def test_invalid_score_is_rejected_and_records_nothing(live: LiveServer, s
     assert (await live.summary("bai-1"))["count"] == 0
 
 
-@pytest.mark.parametrize("reader", ["short", "x" * 65, "has space in it!!", "ngườiđọc-0000000000", 12345678901234567, None])
+@pytest.mark.parametrize(
+    "reader", ["short", "x" * 65, "has space in it!!", "ngườiđọc-0000000000", 12345678901234567, None]
+)
 async def test_invalid_reader_is_rejected(live: LiveServer, reader: object) -> None:
     response = await live.client.put(live.article_url("bai-1") + "/rating", json={"score": 3, "reader": reader})
     assert response.status_code == 422

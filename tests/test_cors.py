@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.conftest import ORIGIN, READER, SITE, LiveServer, add_site
+from tests.conftest import ORIGIN, READER, LiveServer, add_site
 
 
 async def test_allowed_origin_gets_cors_headers(live: LiveServer) -> None:
@@ -47,7 +47,11 @@ async def test_origin_of_another_site_is_not_allowed(live: LiveServer) -> None:
 async def test_preflight_allows_the_api_methods_with_a_max_age(live: LiveServer) -> None:
     response = await live.client.options(
         live.article_url("bai-1") + "/rating",
-        headers={"Origin": ORIGIN, "Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "content-type"},
+        headers={
+            "Origin": ORIGIN,
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "content-type",
+        },
     )
     assert response.status_code == 204
     assert response.headers["access-control-allow-origin"] == ORIGIN

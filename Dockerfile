@@ -1,0 +1,28 @@
+# The feedback server: docker build -t feedback . && docker run -p 8000:8000 -e REDIS_URL=... feedback
+# (docker-compose.yml runs it together with a Redis.)
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN groupadd --system --gid 10001 feedback \
+    && useradd --system --uid 10001 --gid feedback --home-dir /app --no-create-home --shell /usr/sbin/nologin feedback \
+    && mkdir -p /app /data \
+    && chown feedback:feedback /data
+
+WORKDIR /app
+
+# Runtime dependencies only (no [test] extra), at the versions pinned in requirements.lock.
+COPY pyproject.toml requirements.lock README.md ./
+COPY feedback/ feedback/
+COPY server.py ./
+RUN pip install --no-cache-dir -c requirements.lock . \
+    && rm -rf build feedback.egg-info
+
+ENV FEEDBACK_DB=/data/feedback.sqlite3
+VOLUME /data
+
+USER feedback
+EXPOSE 8000
+CMD ["uvicorn", "server:app", "--host", "0.0.0.0", "--port", "8000", "--no-access-log"]

@@ -1,0 +1,50 @@
+# Developer tasks. Everything installs itself on first use (see scripts/install.sh).
+
+.PHONY: help run test lint format lock clean
+.DEFAULT_GOAL := help
+
+VENV := .venv/bin
+
+help:
+	@echo "make run     install what is missing and serve the demo on http://127.0.0.1:$${PORT:-8000}/"
+	@echo "make test    install, lint (ruff, mypy) and run the tests (pytest)"
+	@echo "make lint    ruff check, ruff format --check and mypy"
+	@echo "make format  ruff format and ruff check --fix"
+	@echo "make lock    regenerate requirements.lock from a fresh temporary venv"
+	@echo "make clean   remove .venv, .run and caches"
+
+run:
+	scripts/run.sh
+
+test:
+	scripts/test.sh
+
+lint:
+	scripts/install.sh
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+	$(VENV)/mypy
+
+format:
+	scripts/install.sh
+	$(VENV)/ruff format .
+	$(VENV)/ruff check --fix .
+
+# Installs '.[test]' into a fresh venv without the lock, and pins what pip chose.
+lock:
+	@set -eu; tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	python3 -m venv "$$tmp/venv"; \
+	"$$tmp/venv/bin/pip" install --quiet '.[test]'; \
+	{ \
+	  echo "# Pinned versions of every runtime and test dependency of \`feedback\`, transitively."; \
+	  echo "# Used as a pip constraints file: pip install -c requirements.lock -e '.[test]'"; \
+	  echo "# Do not edit by hand: regenerate with \`make lock\` (installs '.[test]' into a fresh"; \
+	  echo "# temporary venv and records \`pip freeze --exclude-editable\`, without \`feedback\` itself)."; \
+	  "$$tmp/venv/bin/pip" freeze --exclude-editable | grep -viE '^feedback([[:space:]]|=|@|$$)'; \
+	} > requirements.lock.new; \
+	mv requirements.lock.new requirements.lock; \
+	echo "requirements.lock: $$(grep -vc '^#' requirements.lock) pins"
+
+clean:
+	rm -rf .venv .run build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

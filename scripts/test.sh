@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `make test`: install what is missing, lint, type-check, then run pytest (arguments go to pytest).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scripts/install.sh
+scripts/install.sh --system redis-server # the tests start private redis-servers
+
+set -x
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy
+.venv/bin/pytest "$@"

@@ -1,0 +1,181 @@
+"""Real uvicorn processes: SIGKILL at any instant, SIGTERM, several workers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from feedback.settings import Settings
+from tests.conftest import SITE, add_site, free_port, wait_for_port
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLES = ["bài-1", "bài-2", "bài-3", "bài-4"]
+WRITERS = 12
+
+
+class ServerProcess:
+    def __init__(self, settings: Settings, flush_seconds: float, workers: int = 1) -> None:
+        self.port = free_port()
+        env = os.environ | {
+            "REDIS_URL": settings.redis_url,
+            "FEEDBACK_DB": settings.database_path,
+            "FEEDBACK_FLUSH_SECONDS": str(flush_seconds),
+            "FEEDBACK_FLUSH_LEASE_SECONDS": "1",
+        }
+        command = [sys.executable, "-m", "uvicorn", "server:app", "--port", str(self.port), "--no-access-log", "--log-level", "warning"]
+        command += ["--workers", str(workers)]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+        wait_for_port(self.port, timeout=30)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def kill(self) -> None:
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def terminate(self) -> None:
+        """SIGTERM, and wait for a graceful exit (uvicorn re-raises the signal once it is done)."""
+        self.process.send_signal(signal.SIGTERM)
+        assert self.process.wait(timeout=60) in (0, -signal.SIGTERM)
+
+
+@pytest.fixture
+def site_settings(settings: Settings) -> Iterator[Settings]:
+    asyncio.run(add_site(settings))
+    yield settings
+
+
+Key = tuple[str, str]
+
+
+class Outcomes:
+    """What each reader's vote may be: the last acknowledged value plus any unanswered since."""
+
+    def __init__(self) -> None:
+        self.possible: dict[Key, set[int | None]] = defaultdict(lambda: {None})
+        self.acknowledged = 0
+
+    def answered(self, key: Key, value: int | None) -> None:
+        self.possible[key] = {value}
+        self.acknowledged += 1
+
+    def unanswered(self, key: Key, value: int | None) -> None:
+        self.possible[key].add(value)
+
+
+async def write_until_stopped(url: str, writer: int, outcomes: Outcomes, stop: asyncio.Event) -> None:
+    """One writer owns its readers, so each reader's requests are sequential."""
+    rng = random.Random(writer)
+    readers = [f"writer-{writer:02d}-reader-{number:04d}" for number in range(20)]
+    async with httpx.AsyncClient(base_url=url, timeout=5) as client:
+        while not stop.is_set():
+            key = (rng.choice(ARTICLES), rng.choice(readers))
+            path = f"/api/v1/sites/{SITE}/articles/{key[0]}/rating"
+            value = None if rng.random() < 0.15 else rng.randint(1, 5)
+            try:
+                if value is None:
+                    response = await client.delete(path, params={"reader": key[1]})
+                else:
+                    response = await client.put(path, json={"score": value, "reader": key[1]})
+            except httpx.HTTPError:
+                outcomes.unanswered(key, value)
+                await asyncio.sleep(0.01)
+                continue
+            if response.status_code == 200:
+                outcomes.answered(key, value)
+            else:
+                outcomes.unanswered(key, value)
+
+
+def stored_votes(settings: Settings) -> dict[Key, int]:
+    with sqlite3.connect(settings.database_path) as db:
+        rows = db.execute("SELECT article, reader, score FROM votes WHERE site = ? AND score IS NOT NULL", (SITE,))
+        return {(article, reader): score for article, reader, score in rows}
+
+
+def assert_event_log_is_a_chain(settings: Settings) -> None:
+    """Each logged change starts from the score the previous one ended with: a doubled or
+    skipped event would break the chain."""
+    with sqlite3.connect(settings.database_path) as db:
+        rows = db.execute("SELECT article, reader, old_score, new_score FROM vote_events ORDER BY id").fetchall()
+        current: dict[Key, int | None] = {}
+        for article, reader, old, new in rows:
+            assert current.get((article, reader)) == old, (article, reader, old, new)
+            assert old != new
+            current[article, reader] = new
+        stored = db.execute("SELECT article, reader, score FROM votes").fetchall()
+        assert {(a, r): s for a, r, s in stored} == {key: s for key, s in current.items()}
+
+
+async def assert_summaries_match(url: str, votes: dict[Key, int]) -> None:
+    async with httpx.AsyncClient(base_url=url) as client:
+        response = await client.get(f"/api/v1/sites/{SITE}/summaries", params={"articles": ",".join(ARTICLES)})
+        for summary in response.json()["summaries"]:
+            scores = [score for (article, _), score in votes.items() if article == summary["article"]]
+            assert summary["count"] == len(scores)
+            assert summary["histogram"] == {str(score): scores.count(score) for score in range(1, 6)}
+
+
+async def test_sigkill_at_any_instant_loses_no_acknowledged_vote_and_doubles_none(site_settings: Settings) -> None:
+    settings = site_settings
+    outcomes = Outcomes()
+    rng = random.Random(1)
+    for _ in range(50):
+        server = ServerProcess(settings, flush_seconds=0.02)  # flushing nearly all the time
+        stop = asyncio.Event()
+        writers = [asyncio.create_task(write_until_stopped(server.url, n, outcomes, stop)) for n in range(WRITERS)]
+        await asyncio.sleep(rng.uniform(0.1, 0.4))
+        server.kill()
+        stop.set()
+        await asyncio.gather(*writers)
+    assert outcomes.acknowledged > 500
+
+    # A last server flushes what the killed ones left in Redis as it stops.
+    ServerProcess(settings, flush_seconds=3600).terminate()
+    votes = stored_votes(settings)
+    for key, possible in outcomes.possible.items():
+        assert votes.get(key) in possible, (key, votes.get(key), possible)
+    assert_event_log_is_a_chain(settings)
+    server = ServerProcess(settings, flush_seconds=3600)
+    await assert_summaries_match(server.url, votes)
+    server.terminate()
+
+
+async def test_sigterm_flushes_everything_pending(site_settings: Settings) -> None:
+    server = ServerProcess(site_settings, flush_seconds=3600)
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        for number in range(20):
+            reader = f"reader-{number:016d}"
+            path = f"/api/v1/sites/{SITE}/articles/bài-1/rating"
+            assert (await client.put(path, json={"score": 1 + number % 5, "reader": reader})).status_code == 200
+    server.terminate()
+    votes = stored_votes(site_settings)
+    assert len(votes) == 20
+    assert sorted(votes.values()) == sorted(1 + number % 5 for number in range(20))
+
+
+async def test_two_workers_stay_exact_with_one_flusher(site_settings: Settings) -> None:
+    server = ServerProcess(site_settings, flush_seconds=0.05, workers=2)
+    outcomes = Outcomes()
+    stop = asyncio.Event()
+    writers = [asyncio.create_task(write_until_stopped(server.url, n, outcomes, stop)) for n in range(WRITERS)]
+    await asyncio.sleep(3)
+    stop.set()
+    await asyncio.gather(*writers)
+    expected = {key: next(iter(values)) for key, values in outcomes.possible.items()}
+    assert all(len(values) == 1 for values in outcomes.possible.values()), "every request was answered"
+    expected_votes = {key: value for key, value in expected.items() if value is not None}
+    await assert_summaries_match(server.url, expected_votes)
+    server.terminate()
+    assert stored_votes(site_settings) == expected_votes
+    assert_event_log_is_a_chain(site_settings)
