@@ -33,7 +33,17 @@ class ServerProcess:
             "FEEDBACK_FLUSH_SECONDS": str(flush_seconds),
             "FEEDBACK_FLUSH_LEASE_SECONDS": "1",
         }
-        command = [sys.executable, "-m", "uvicorn", "server:app", "--port", str(self.port), "--no-access-log", "--log-level", "warning"]
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "server:app",
+            "--port",
+            str(self.port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
         command += ["--workers", str(workers)]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
         wait_for_port(self.port, timeout=30)
