@@ -1,6 +1,6 @@
 # Developer tasks. Everything installs itself on first use (see scripts/install.sh).
 
-.PHONY: help run test lint format lock clean
+.PHONY: help run test bench bench-quick lint format lock clean
 .DEFAULT_GOAL := help
 
 VENV := .venv/bin
@@ -8,6 +8,8 @@ VENV := .venv/bin
 help:
 	@echo "make run     install what is missing and serve the demo on http://127.0.0.1:$${PORT:-8000}/"
 	@echo "make test    install, lint (ruff, mypy) and run the tests (pytest)"
+	@echo "make bench        the benchmark suite against a bare Starlette endpoint (under 10 minutes)"
+	@echo "make bench-quick  the same, a few seconds a scenario"
 	@echo "make lint    ruff check, ruff format --check and mypy"
 	@echo "make format  ruff format and ruff check --fix"
 	@echo "make lock    regenerate requirements.lock from a fresh temporary venv"
@@ -18,6 +20,16 @@ run:
 
 test:
 	scripts/test.sh
+
+bench:
+	scripts/install.sh
+	scripts/install.sh --system redis-server wrk
+	$(VENV)/python -m bench.run $(BENCH_ARGS)
+
+bench-quick:
+	scripts/install.sh
+	scripts/install.sh --system redis-server wrk
+	$(VENV)/python -m bench.run --rounds 5 --duration 2 --warmup 1 --flush-events 100000 --flush-articles 10000 $(BENCH_ARGS)
 
 lint:
 	scripts/install.sh

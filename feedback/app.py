@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -12,7 +13,7 @@ from starlette.routing import Route
 
 from feedback import api, demo
 from feedback.cors import SiteCORSMiddleware
-from feedback.errors import ApiError, handle_api_error, handle_http_exception
+from feedback.errors import ApiError, handle_api_error, handle_http_exception, handle_unexpected_error
 from feedback.services import Services
 from feedback.settings import Settings
 
@@ -23,6 +24,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Services]]:
         services = await Services.start(settings or Settings.from_env())
+        _tune_garbage_collector()
         try:
             yield {"services": services}
         finally:
@@ -31,6 +33,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         routes=[*api.routes, Route("/", demo.article_page, methods=["GET"])],
         middleware=[Middleware(SiteCORSMiddleware)],
-        exception_handlers={ApiError: handle_api_error, HTTPException: handle_http_exception},
+        exception_handlers={
+            ApiError: handle_api_error,
+            HTTPException: handle_http_exception,
+            Exception: handle_unexpected_error,
+        },
         lifespan=lifespan,
     )
+
+
+def _tune_garbage_collector() -> None:
+    """Every request allocates hundreds of short-lived objects, and CPython's default of a
+    collection every 700 allocations then spends a sixth of the vote path's time scanning.
+    Freeze what start-up built (it lives as long as the process) and collect less often: the
+    garbage of a request is freed by reference counting, not by the collector, anyway."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)

@@ -28,6 +28,11 @@ async def handle_api_error(request: Request, exc: Exception) -> Response:
     return error_response(exc.status, exc.code, exc.message)
 
 
+async def handle_unexpected_error(request: Request, exc: Exception) -> Response:
+    """A bug or a failing dependency, answered in the usual shape (the server logs it)."""
+    return error_response(500, "internal_error", "Something went wrong on our side; please try again.")
+
+
 _HTTP_CODES = {
     404: ("not_found", "No such endpoint; see /api/v1/openapi.json."),
     405: ("method_not_allowed", "This endpoint does not accept that method."),

@@ -25,6 +25,15 @@ class VoteChange:
 
 
 @dataclass(frozen=True)
+class ArticleRead:
+    """A request for one article's summary (and, with `reader`, that reader's score)."""
+
+    site: str
+    article: str
+    reader: str | None
+
+
+@dataclass(frozen=True)
 class VoteEvent:
     """A vote change with its place in time: `version` orders a reader's changes, newest wins."""
 

@@ -2,6 +2,8 @@
 
 Exactness rests on one rule: an article is either hot (its whole state in Redis) or cold (its
 whole state in SQLite, nothing pending). A cold article is loaded before it is served from Redis.
+Concurrent requests are coalesced into one Redis call per batch (group commit); each request is
+answered only after Redis acknowledged the batch it travelled in.
 """
 
 from __future__ import annotations
@@ -13,17 +15,24 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from feedback.archive import Archive
-from feedback.models import Histogram, VoteChange, VoteEvent, version_from_parts
-from feedback.store import REDIS_UNAVAILABLE, Store
+from feedback.coalescing import Coalescer
+from feedback.models import ArticleRead, Histogram, VoteChange, VoteEvent, version_from_parts
+from feedback.store import REDIS_UNAVAILABLE, ArticleView, Store
 
 log = logging.getLogger(__name__)
 
+# Requests per Redis call at most: bounds the time one script call holds Redis (a read
+# request names up to 100 articles, a vote one).
+MAX_BATCH = 256
+MAX_READ_BATCH = 32
 # After a failed Redis call, how long requests go straight to SQLite before trying Redis again.
 _REDIS_RETRY_SECONDS = 1.0
 # A cold load is retried when the flusher moved on while SQLite was read; it rarely takes two.
 _LOAD_ATTEMPTS = 20
 
 T = TypeVar("T")
+R = TypeVar("R")
+ArticleItem = TypeVar("ArticleItem", VoteChange, ArticleRead)
 
 
 @dataclass(frozen=True)
@@ -40,10 +49,12 @@ class Ratings:
         self._archive = archive
         self._redis_retry_at = 0.0
         self._redis_down = False
+        self._votes = Coalescer(self._apply_votes, MAX_BATCH)
+        self._reads = Coalescer(self._read_articles, MAX_READ_BATCH)
 
     async def change_vote(self, change: VoteChange) -> Summary:
         """Set or withdraw one reader's vote; returns the article's summary after it."""
-        histogram = await self._via_redis(lambda store: self._vote_in_redis(store, change))
+        histogram = await self._via_redis(lambda: self._votes.submit(change))
         if histogram is None:
             await self._archive.record_direct_vote(_direct_event(change))
             histogram = await self._archive.histogram(change.site, change.article)
@@ -51,54 +62,67 @@ class Ratings:
 
     async def summaries(self, site: str, articles: Sequence[str], reader: str | None = None) -> list[Summary]:
         """Summaries of articles of one site, in order; with `reader`, that reader's score too."""
-        summaries = await self._via_redis(lambda store: self._summaries_in_redis(store, site, articles, reader))
-        if summaries is None:
-            summaries = [await self._summary_in_archive(site, article, reader) for article in articles]
-        return summaries
+        reads = [ArticleRead(site, article, reader) for article in articles]
+        views = await self._via_redis(lambda: self._reads.submit(reads))
+        if views is None:
+            return [await self._summary_in_archive(read) for read in reads]
+        return [
+            Summary(site, article, view.histogram, view.reader_score)
+            for article, view in zip(articles, views, strict=True)
+        ]
 
-    async def _vote_in_redis(self, store: Store, change: VoteChange) -> Histogram:
+    async def _apply_votes(self, changes: Sequence[VoteChange]) -> list[Histogram]:
+        assert self._store is not None
+        return await self._hot(changes, self._store.apply_votes)
+
+    async def _read_articles(self, requests: Sequence[Sequence[ArticleRead]]) -> list[list[ArticleView]]:
+        """One batch of requests, each for one or more articles: all read in one Redis call."""
+        assert self._store is not None
+        views = await self._hot([read for reads in requests for read in reads], self._store.read_articles)
+        answers = []
+        start = 0
+        for reads in requests:
+            answers.append(views[start : start + len(reads)])
+            start += len(reads)
+        return answers
+
+    async def _hot(
+        self, items: Sequence[ArticleItem], run: Callable[[Sequence[ArticleItem]], Awaitable[list[R | None]]]
+    ) -> list[R]:
+        """Run `items` through Redis; the cold articles' items (None: not run) are run again once
+        their articles are loaded, within this batch, so that the next batch still comes after."""
+        results = await run(items)
         for _ in range(3):
-            (histogram,) = await store.apply_votes([change])
-            if histogram is not None:
-                return histogram
-            await self._load(store, change.site, change.article)
-        raise RuntimeError(f"article {change.article!r} of {change.site!r} did not stay loaded")
+            cold = [index for index, result in enumerate(results) if result is None]
+            if not cold:
+                return [result for result in results if result is not None]
+            for site, article in dict.fromkeys((items[index].site, items[index].article) for index in cold):
+                await self._load(site, article)
+            retried = await run([items[index] for index in cold])
+            for index, result in zip(cold, retried, strict=True):
+                results[index] = result
+        raise RuntimeError("cold articles did not stay loaded")
 
-    async def _summaries_in_redis(
-        self, store: Store, site: str, articles: Sequence[str], reader: str | None
-    ) -> list[Summary]:
-        views = await store.read_articles(site, articles, reader)
-        cold = [article for article, view in zip(articles, views, strict=True) if view is None]
-        if cold:
-            for article in dict.fromkeys(cold):
-                await self._load(store, site, article)
-            views = await store.read_articles(site, articles, reader)
-        summaries = []
-        for article, view in zip(articles, views, strict=True):
-            if view is None:
-                raise RuntimeError(f"article {article!r} of {site!r} did not stay loaded")
-            summaries.append(Summary(site, article, view.histogram, view.reader_score))
-        return summaries
-
-    async def _load(self, store: Store, site: str, article: str) -> None:
-        shard, _ = store.locate(site, article)
+    async def _load(self, site: str, article: str) -> None:
+        assert self._store is not None
+        shard, _ = self._store.locate(site, article)
         for _ in range(_LOAD_ATTEMPTS):
             state = await self._archive.article_state(site, article, shard.shard)
-            if await store.load_article(site, article, state):
+            if await self._store.load_article(site, article, state):
                 return
         raise RuntimeError(f"could not load article {article!r} of {site!r}: the flusher kept moving")
 
-    async def _summary_in_archive(self, site: str, article: str, reader: str | None) -> Summary:
-        histogram = await self._archive.histogram(site, article)
-        mine = await self._archive.reader_score(site, article, reader) if reader else None
-        return Summary(site, article, histogram, mine)
+    async def _summary_in_archive(self, read: ArticleRead) -> Summary:
+        histogram = await self._archive.histogram(read.site, read.article)
+        mine = await self._archive.reader_score(read.site, read.article, read.reader) if read.reader else None
+        return Summary(read.site, read.article, histogram, mine)
 
-    async def _via_redis(self, operation: Callable[[Store], Awaitable[T]]) -> T | None:
+    async def _via_redis(self, operation: Callable[[], Awaitable[T]]) -> T | None:
         """Run `operation` against Redis; None when Redis is unavailable (then use SQLite)."""
         if self._store is None or time.monotonic() < self._redis_retry_at:
             return None
         try:
-            result = await operation(self._store)
+            result = await operation()
         except REDIS_UNAVAILABLE as error:
             self._redis_retry_at = time.monotonic() + _REDIS_RETRY_SECONDS
             if not self._redis_down:

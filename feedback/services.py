@@ -46,7 +46,8 @@ class Services:
             # interleave with the requests' queries.
             flusher_archive = await Archive.open(settings.database_path)
             flusher = Flusher(store, flusher_archive, settings.flush_lease_seconds, settings.idle_article_seconds)
-            task = asyncio.create_task(run_periodically(flusher, settings.flush_seconds, stop), name="flusher")
+            if settings.flusher_in_server:
+                task = asyncio.create_task(run_periodically(flusher, settings.flush_seconds, stop), name="flusher")
         return cls(
             settings,
             archive,

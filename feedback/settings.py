@@ -20,6 +20,7 @@ class Settings:
     idle_article_seconds: float
     flush_lease_seconds: float
     redis_shards: int
+    flusher_in_server: bool
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -32,6 +33,7 @@ class Settings:
             idle_article_seconds=_positive_float(env, "FEEDBACK_IDLE_ARTICLE_SECONDS", 600.0),
             flush_lease_seconds=_positive_float(env, "FEEDBACK_FLUSH_LEASE_SECONDS", 10.0),
             redis_shards=_positive_int(env, "FEEDBACK_REDIS_SHARDS", 1),
+            flusher_in_server=_on_off(env, "FEEDBACK_FLUSHER", True),
         )
 
 
@@ -55,3 +57,12 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or int(raw) < 1:
         raise SettingsError(f"{name} must be a whole number of at least 1, got {raw!r}")
     return int(raw)
+
+
+def _on_off(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("on", "off"):
+        raise SettingsError(f"{name} must be 'on' or 'off', got {raw!r}")
+    return raw == "on"

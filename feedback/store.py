@@ -14,18 +14,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from feedback.models import ArticleState, Histogram, VoteChange, VoteEvent, version_from_parts
+from feedback.models import ArticleRead, ArticleState, Histogram, VoteChange, VoteEvent, version_from_parts
 
 _LEASE_KEY = "feedback:flusher-lease"
 _RENEW_LEASE = """
@@ -36,6 +37,8 @@ _RELEASE_LEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+
+ItemOfArticle = TypeVar("ItemOfArticle", VoteChange, ArticleRead)
 
 REDIS_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 """What a Redis call raises when Redis cannot be reached (or is still loading its data)."""
@@ -98,6 +101,7 @@ class Store:
         # Names this process's candidate epoch; only the first writer to a fresh shard sets it.
         self._epoch_candidate = secrets.token_hex(8)
         self._vote = redis.register_script(_script_source("vote"))
+        self._read = redis.register_script(_script_source("read"))
         self._load = redis.register_script(_script_source("load"))
         self._acknowledge = redis.register_script(_script_source("acknowledge"))
         self._drop = redis.register_script(_script_source("drop"))
@@ -112,49 +116,70 @@ class Store:
     # The request path
 
     async def apply_votes(self, changes: Sequence[VoteChange]) -> list[Histogram | None]:
-        """Apply vote changes in order, one script call per shard.
+        """Apply vote changes in order.
 
         Returns each article's histogram after its change, or None for a cold article (nothing
         applied: load it and try again).
         """
-        located = [self.locate(change.site, change.article) for change in changes]
-        by_shard: dict[ShardKeys, list[int]] = {}
-        for index, (shard, _) in enumerate(located):
-            by_shard.setdefault(shard, []).append(index)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for shard, indexes in by_shard.items():
-                keys = [shard.meta, shard.events, shard.touched]
-                args: list[Any] = [self._epoch_candidate]
-                for index in indexes:
-                    change, digest = changes[index], located[index][1]
-                    keys.append(shard.article(digest))
-                    args += [digest, change.site, change.article, change.reader, change.score or 0]
-                await self._vote(keys=keys, args=args, client=pipe)
-            replies = await pipe.execute()
-        histograms: list[Histogram | None] = [None] * len(changes)
-        for indexes, reply in zip(by_shard.values(), replies, strict=True):
-            for position, index in enumerate(indexes):
-                loaded, *counts = reply[position * 6 : position * 6 + 6]
-                if loaded:
-                    histograms[index] = _histogram(counts)
-        return histograms
+        replies = await self._per_shard(
+            self._vote,
+            changes,
+            lambda shard: [shard.meta, shard.events, shard.touched],
+            [self._epoch_candidate],
+            lambda change: [f"{change.score or 0}\t{change.reader}\t{change.site}\t{change.article}"],
+            width=6,
+        )
+        return [(one, two, three, four, five) if loaded else None for loaded, one, two, three, four, five in replies]
 
-    async def read_articles(self, site: str, articles: Sequence[str], reader: str | None) -> list[ArticleView | None]:
+    async def read_articles(self, reads: Sequence[ArticleRead]) -> list[ArticleView | None]:
         """Histogram (and the reader's score) of each article; None marks a cold article."""
-        fields = ["#1", "#2", "#3", "#4", "#5"] + ([reader] if reader else [])
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for article in articles:
-                shard, digest = self.locate(site, article)
-                pipe.hmget(shard.article(digest), fields)
-            replies = await pipe.execute()
-        views: list[ArticleView | None] = []
-        for values in replies:
-            if values[0] is None:
-                views.append(None)
-            else:
-                mine = values[5] if reader else None
-                views.append(ArticleView(_histogram(values[:5]), int(mine) if mine else None))
-        return views
+        replies = await self._per_shard(
+            self._read, reads, lambda shard: [], [], lambda read: [read.reader or ""], width=7
+        )
+        return [
+            ArticleView((one, two, three, four, five), mine or None) if loaded else None
+            for loaded, one, two, three, four, five, mine in replies
+        ]
+
+    async def _per_shard(
+        self,
+        script: AsyncScript,
+        items: Sequence[ItemOfArticle],
+        shard_keys: Callable[[ShardKeys], list[str]],
+        shard_args: list[Any],
+        item_args: Callable[[ItemOfArticle], list[Any]],
+        width: int,
+    ) -> list[list[Any]]:
+        """Run `script` once per shard over the items of its articles (in order), in one round
+        trip; each item's `width` reply values, in the order of `items`.
+
+        The script gets the shard's keys then one article key per item, and the shard's
+        arguments then each item's; keeping every call within one shard (one hash slot) is
+        what lets Redis Cluster run it.
+        """
+        located = [self.locate(item.site, item.article) for item in items]
+        groups: dict[ShardKeys, list[int]] = {}
+        for index, (shard, _) in enumerate(located):
+            groups.setdefault(shard, []).append(index)
+        calls = []
+        for shard, indexes in groups.items():
+            keys = shard_keys(shard) + [shard.article(located[index][1]) for index in indexes]
+            args = list(shard_args)
+            for index in indexes:
+                args += item_args(items[index])
+            calls.append((keys, args))
+        if len(calls) == 1:
+            replies = [await script(keys=calls[0][0], args=calls[0][1])]
+        else:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for keys, args in calls:
+                    await script(keys=keys, args=args, client=pipe)
+                replies = await pipe.execute()
+        results: list[list[Any]] = [[] for _ in items]
+        for indexes, reply in zip(groups.values(), replies, strict=True):
+            for position, index in enumerate(indexes):
+                results[index] = reply[position * width : (position + 1) * width]
+        return results
 
     async def load_article(self, site: str, article: str, state: ArticleState) -> bool:
         """Make a cold article hot from SQLite's state; False when that state is stale."""
@@ -220,13 +245,8 @@ class Store:
         await self._release_lease(keys=[_LEASE_KEY], args=[owner])
 
 
-def _histogram(counts: Sequence[Any]) -> Histogram:
-    one, two, three, four, five = (int(count) for count in counts)
-    return (one, two, three, four, five)
-
-
 def _event(entry_id: str, fields: dict[str, str]) -> VoteEvent:
     milliseconds, sequence = (int(part) for part in entry_id.split("-"))
-    score = int(fields["v"])
-    change = VoteChange(fields["s"], fields["a"], fields["r"], score or None)
+    score, reader, site, article = fields["e"].split("\t", 3)
+    change = VoteChange(site, article, reader, int(score) or None)
     return VoteEvent(change, version_from_parts(milliseconds, sequence), milliseconds)

@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/install.sh
-scripts/install.sh --system redis-server # the tests start private redis-servers
+scripts/install.sh --system redis-server wrk # the tests start private redis-servers; wrk drives the benchmark's smoke test
 
 set -x
 .venv/bin/ruff check .

@@ -109,6 +109,7 @@ def settings(redis_server: RedisServer, tmp_path: Path) -> Settings:
         idle_article_seconds=600,
         flush_lease_seconds=5,
         redis_shards=1,
+        flusher_in_server=True,
     )
 
 

@@ -25,12 +25,12 @@ class AnyTextConvertor(Convertor[str]):
 register_url_convertor("any", AnyTextConvertor())
 
 routes = [
-    Route("/api/v1/openapi.json", openapi.document, methods=["GET"]),
-    Route("/api/v1/sites/{site}/summaries", ratings.get_summaries, methods=["GET"]),
-    # Article ids may contain '/', so they match the rest of the path; the rating routes come
-    # first, so `.../articles/a/rating` is the rating of article `a` (and GET reads article
-    # `a/rating`, since only PUT and DELETE match the rating route).
+    # Article ids may contain '/', so they match the rest of the path. A path ending in
+    # `/rating` is the rating of an article for PUT and DELETE, and an article of its own for
+    # GET (only PUT and DELETE match the rating routes). The busiest routes come first.
     Route("/api/v1/sites/{site}/articles/{article:any}/rating", ratings.put_rating, methods=["PUT"]),
-    Route("/api/v1/sites/{site}/articles/{article:any}/rating", ratings.delete_rating, methods=["DELETE"]),
     Route("/api/v1/sites/{site}/articles/{article:any}", ratings.get_summary, methods=["GET"]),
+    Route("/api/v1/sites/{site}/articles/{article:any}/rating", ratings.delete_rating, methods=["DELETE"]),
+    Route("/api/v1/sites/{site}/summaries", ratings.get_summaries, methods=["GET"]),
+    Route("/api/v1/openapi.json", openapi.document, methods=["GET"]),
 ]

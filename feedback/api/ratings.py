@@ -49,7 +49,7 @@ async def get_summaries(request: Request) -> Response:
 
 
 async def _site_request(request: Request) -> tuple[Services, Site]:
-    services: Services = request.state.services
+    services: Services = request.scope["state"]["services"]  # the lifespan's state, as the CORS middleware reads it
     site = await services.sites.get(request.path_params["site"])
     if site is None:
         raise ApiError(404, "unknown_site", f"There is no site {request.path_params['site']!r}.")
@@ -62,14 +62,15 @@ async def _article_request(request: Request) -> tuple[Services, Site, str]:
 
 
 def _summary_json(summary: Summary, with_reader: bool) -> dict[str, Any]:
-    count = sum(summary.histogram)
-    total = sum(score * votes for score, votes in enumerate(summary.histogram, start=1))
+    one, two, three, four, five = summary.histogram
+    count = one + two + three + four + five
+    total = one + 2 * two + 3 * three + 4 * four + 5 * five
     body: dict[str, Any] = {
         "site": summary.site,
         "article": summary.article,
         "count": count,
         "average": round(total / count, 2) if count else None,
-        "histogram": {str(score): votes for score, votes in enumerate(summary.histogram, start=1)},
+        "histogram": {"1": one, "2": two, "3": three, "4": four, "5": five},
     }
     if with_reader:
         body["mine"] = summary.reader_score

@@ -1,0 +1,491 @@
+"""The benchmark suite: the app's endpoints against a bare Starlette endpoint, side by side.
+
+Run by `make bench` (full, under 10 minutes) or `make bench-quick`. The server under test is
+pinned to core 0; wrk and Redis share core 1. Every throughput is a ratio to the baseline
+(`GET /hello` on a bare Starlette app with the same uvicorn settings) measured in the same
+round; rounds interleave the scenarios, so drift of the shared machine hits all alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from redis import Redis as SyncRedis
+
+from feedback.archive import Archive
+from feedback.models import ArticleState, Site, VoteChange
+from feedback.store import Store, connect
+
+ROOT = Path(__file__).resolve().parent.parent
+WRK = ROOT / "bench" / "wrk"
+SITE = "bench"
+BENCH_ARTICLES = 10_000
+SERVER_CORE = "0"
+LOAD_CORE = "1"
+UVICORN_FLAGS = ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    server: str  # "hello", "app" or "app_flushing"
+    script: str
+    connections: int
+    target: str
+
+
+SCENARIOS = [
+    Scenario("hello", "hello", "hello.lua", 64, "baseline"),
+    Scenario("put", "app", "put.lua", 64, ">= 0.55x hello (aim 0.65x)"),
+    Scenario("get", "app", "get.lua", 64, ">= 0.60x hello"),
+    Scenario("summaries20", "app", "summaries.lua", 64, ">= 0.25x hello"),
+    Scenario("put_c4", "app", "put.lua", 4, "p99 <= 2 ms"),
+    # The default deployment: the server flushes into SQLite itself, on the same core.
+    Scenario("put_server_flushes", "app_flushing", "put.lua", 64, "reference: flusher in the server process"),
+]
+
+
+@dataclass
+class Run:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    failures: int
+    cpu_us_per_request: float
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+
+@dataclass
+class Results:
+    rounds: list[dict[str, Run]] = field(default_factory=list)
+    flush: dict[str, Any] = field(default_factory=dict)
+    memory: dict[str, Any] = field(default_factory=dict)
+    workers: dict[str, Any] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_listening(port: int, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server on port {port} exited with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on port {port}")
+
+
+class Server:
+    """A uvicorn process; `cpu_seconds` counts it and its worker processes."""
+
+    def __init__(self, target: str, env: dict[str, str], log: Path, cores: str | None = SERVER_CORE, workers: int = 1):
+        self.port = free_port()
+        command = [sys.executable, "-m", "uvicorn", target, "--port", str(self.port), *UVICORN_FLAGS]
+        if workers > 1:
+            command += ["--workers", str(workers)]
+        if cores is not None:
+            command = ["taskset", "-c", cores, *command]
+        self.log = log.open("ab")
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=self.log)
+        wait_until_listening(self.port, self.process)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def cpu_seconds(self) -> float:
+        ticks = os.sysconf("SC_CLK_TCK")
+        pids = [self.process.pid]
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        if children.exists():
+            pids += [int(pid) for pid in children.read_text().split()]
+        total = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            except FileNotFoundError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+class RedisProcess:
+    def __init__(self, directory: Path) -> None:
+        self.port = free_port()
+        directory.mkdir(parents=True, exist_ok=True)
+        command = ["taskset", "-c", LOAD_CORE, "redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+        command += ["--dir", str(directory), "--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction"]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until_listening(self.port, self.process)
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+
+def wrk(url: str, scenario: Scenario, seconds: float, env: dict[str, str]) -> dict[str, Any]:
+    script = (WRK / scenario.script).read_text() + (WRK / "report.lua").read_text()
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(script)
+    command = ["taskset", "-c", LOAD_CORE, "wrk", "-t1", f"-c{scenario.connections}", f"-d{max(1, round(seconds))}s"]
+    command += ["--timeout", "10s", "-s", file.name, url]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=seconds + 60)
+    os.unlink(file.name)
+    match = re.search(r"^BENCH (\{.*\})$", result.stdout, re.MULTILINE)
+    if result.returncode != 0 or match is None:
+        raise RuntimeError(f"wrk failed for {scenario.name}: {result.stdout}\n{result.stderr}")
+    report: dict[str, Any] = json.loads(match.group(1))
+    return report
+
+
+def measure(server: Server, scenario: Scenario, seconds: float, env: dict[str, str]) -> Run:
+    cpu_before = server.cpu_seconds()
+    report = wrk(server.url, scenario, seconds, env)
+    cpu = server.cpu_seconds() - cpu_before
+    requests = max(report["requests"], 1)
+    return Run(
+        requests=report["requests"],
+        seconds=report["duration_us"] / 1e6,
+        p50_ms=report["p50_us"] / 1000,
+        p99_ms=report["p99_us"] / 1000,
+        failures=report["non_2xx"] + report["socket_errors"],
+        cpu_us_per_request=cpu / requests * 1e6,
+    )
+
+
+async def prepare_archive(database: str) -> None:
+    async with await Archive.open(database) as archive:
+        await archive.save_site(Site(SITE, ("http://localhost",)))
+
+
+async def load_articles(redis_url: str, prefix: str, articles: int) -> None:
+    """Make `articles` articles hot (loaded, no votes), as their first readers would."""
+    redis = connect(redis_url)
+    store = Store(redis)
+    empty = ArticleState({}, None, None)
+    for start in range(0, articles, 50):
+        names = [f"{prefix}{number}" for number in range(start, min(start + 50, articles))]
+        await asyncio.gather(*(store.load_article(SITE, name, empty) for name in names))
+    await redis.aclose()
+
+
+async def prefill(redis_url: str, articles: int, events: int) -> None:
+    """Leave `events` pending votes over `articles` hot articles, as a burst of traffic would."""
+    redis = connect(redis_url)
+    store = Store(redis)
+    batch: list[VoteChange] = []
+    for number in range(events):
+        article = f"dirty-{number % articles}"
+        batch.append(VoteChange(SITE, article, f"prefill-reader-{number:09d}", 1 + number % 5))
+        if len(batch) == 1000:
+            await store.apply_votes(batch)
+            batch = []
+    if batch:
+        await store.apply_votes(batch)
+    await redis.aclose()
+
+
+def used_memory(redis_url: str) -> int:
+    with SyncRedis.from_url(redis_url) as client:
+        info: dict[str, Any] = client.info("memory")  # type: ignore[assignment]
+        return int(info["used_memory"])
+
+
+def pending_events(redis_url: str) -> int:
+    with SyncRedis.from_url(redis_url) as client:
+        return int(client.xlen("feedback:{0}:events"))  # type: ignore[arg-type]
+
+
+@contextmanager
+def app_stack(
+    work: Path, name: str, flusher: str, workers: int = 1, cores: str | None = SERVER_CORE
+) -> Iterator[tuple[Server, str]]:
+    """The app with its own Redis and SQLite file. `flusher` is "process" (a separate
+    `python -m feedback flush --watch` on the load core) or "server" (the app's own task)."""
+    redis = RedisProcess(work / f"redis-{name}")
+    database = str(work / f"{name}.sqlite3")
+    asyncio.run(prepare_archive(database))
+    env = os.environ | {
+        "REDIS_URL": redis.url,
+        "FEEDBACK_DB": database,
+        "FEEDBACK_FLUSH_SECONDS": "2",
+        "FEEDBACK_FLUSHER": "on" if flusher == "server" else "off",
+    }
+    flush_process = None
+    if flusher == "process":
+        command = ["nice", "-n", "10", "taskset", "-c", LOAD_CORE, sys.executable, "-m", "feedback", "flush", "--watch"]
+        flush_process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    server = Server("server:app", env, work / f"{name}.log", cores=cores, workers=workers)
+    try:
+        yield server, redis.url
+    finally:
+        server.stop()
+        if flush_process is not None:
+            flush_process.send_signal(signal.SIGTERM)
+            flush_process.wait(timeout=300)
+        redis.stop()
+
+
+def run_rounds(args: argparse.Namespace, work: Path, results: Results, env: dict[str, str]) -> None:
+    hello = Server("bench.hello:app", os.environ.copy(), work / "hello.log")
+    try:
+        with (
+            app_stack(work, "app", flusher="process") as (app, _),
+            app_stack(work, "app-flushing", flusher="server") as (app_flushing, _),
+        ):
+            servers = {"hello": hello, "app": app, "app_flushing": app_flushing}
+            print(f"warm-up: {args.warmup} s per scenario", flush=True)
+            for scenario in SCENARIOS:
+                measure(servers[scenario.server], scenario, args.warmup, env)
+            for number in range(1, args.rounds + 1):
+                runs = {}
+                for scenario in SCENARIOS:
+                    run = measure(servers[scenario.server], scenario, args.duration, env)
+                    runs[scenario.name] = run
+                    if run.failures:
+                        results.failures.append(f"round {number} {scenario.name}: {run.failures} failed requests")
+                results.rounds.append(runs)
+                summary = ", ".join(f"{name} {run.rps:,.0f}/s" for name, run in runs.items())
+                print(f"round {number}/{args.rounds}: {summary}", flush=True)
+    finally:
+        hello.stop()
+
+
+def run_flush_under_load(args: argparse.Namespace, work: Path, results: Results, env: dict[str, str]) -> None:
+    """Votes at 4 connections while the flusher moves a big backlog, against the same without."""
+    scenario = next(s for s in SCENARIOS if s.name == "put_c4")
+    redis = RedisProcess(work / "redis-flush")
+    try:
+        _flush_under_load(args, work, results, env, scenario, redis)
+    finally:
+        redis.stop()
+
+
+def _flush_under_load(
+    args: argparse.Namespace, work: Path, results: Results, env: dict[str, str], scenario: Scenario, redis: RedisProcess
+) -> None:
+    database = str(work / "flush.sqlite3")
+    asyncio.run(prepare_archive(database))
+    print(f"flush: prefilling {args.flush_events:,} pending events over {args.flush_articles:,} articles", flush=True)
+    asyncio.run(load_articles(redis.url, "article-", BENCH_ARTICLES + 1))  # the votes' articles stay hot
+    asyncio.run(load_articles(redis.url, "dirty-", args.flush_articles))
+    memory_before = used_memory(redis.url)
+    asyncio.run(prefill(redis.url, args.flush_articles, args.flush_events))
+    memory_after = used_memory(redis.url)
+    results.memory = {
+        "pending_votes": args.flush_events,
+        "articles": args.flush_articles,
+        "bytes_per_pending_vote": round((memory_after - memory_before) / args.flush_events, 1),
+        "target": "<= 200 bytes",
+    }
+    app_env = os.environ | {
+        "REDIS_URL": redis.url,
+        "FEEDBACK_DB": database,
+        "FEEDBACK_FLUSH_SECONDS": "2",
+        "FEEDBACK_FLUSHER": "off",
+    }
+    app = Server("server:app", app_env, work / "flush.log")
+    # The flusher process, on the load core, starts on the backlog at once: measure meanwhile.
+    command = ["nice", "-n", "10", "taskset", "-c", LOAD_CORE, sys.executable, "-m", "feedback", "flush", "--watch"]
+    flusher = subprocess.Popen(command, cwd=ROOT, env=app_env, stdout=subprocess.DEVNULL)
+    started = time.monotonic()
+    during: list[Run] = []
+    try:
+        while pending_events(redis.url) > 0:
+            during.append(measure(app, scenario, min(args.duration, 2), env))
+            if time.monotonic() - started > args.flush_timeout:
+                results.failures.append(f"flush of {args.flush_events} events did not finish in {args.flush_timeout} s")
+                break
+        flush_seconds = time.monotonic() - started
+        after = [measure(app, scenario, min(args.duration, 2), env) for _ in range(max(len(during), 2))]
+    finally:
+        app.stop()
+        flusher.send_signal(signal.SIGTERM)
+        flusher.wait(timeout=300)
+    with sqlite3.connect(database) as db:
+        flushed = db.execute("SELECT count(*) FROM vote_events WHERE reader LIKE 'prefill-%'").fetchone()[0]
+    if flushed != args.flush_events:
+        results.failures.append(f"flush applied {flushed} of {args.flush_events} prefilled events")
+    failed = sum(run.failures for run in during + after)
+    if failed:
+        results.failures.append(f"flush under load: {failed} failed requests")
+    p99_during = max(run.p99_ms for run in during) if during else 0.0
+    p99_after = statistics.median(run.p99_ms for run in after)
+    results.flush = {
+        "events": args.flush_events,
+        "articles": args.flush_articles,
+        "flush_seconds": round(flush_seconds, 1),
+        "events_per_second": round(args.flush_events / flush_seconds),
+        "p99_ms_during_flush": round(p99_during, 2),
+        "p99_ms_without_flush": round(p99_after, 2),
+        "p99_ratio": round(p99_during / p99_after, 2) if p99_after else None,
+        "failed_requests": failed,
+        "target": "p99 <= 2x without flush; flush finishes; no request fails",
+    }
+    print(f"flush: {results.flush}", flush=True)
+
+
+def run_workers(args: argparse.Namespace, work: Path, results: Results, env: dict[str, str]) -> None:
+    """PUT throughput with 2 uvicorn workers against 1, neither pinned, rounds interleaved."""
+    scenario = next(s for s in SCENARIOS if s.name == "put")
+    ratios = []
+    with (
+        app_stack(work, "one-worker", "server", workers=1, cores=None) as (one, _),
+        app_stack(work, "two-workers", "server", workers=2, cores=None) as (two, _),
+    ):
+        measure(one, scenario, args.warmup, env)
+        measure(two, scenario, args.warmup, env)
+        for _ in range(args.rounds):
+            single = measure(one, scenario, args.duration, env)
+            double = measure(two, scenario, args.duration, env)
+            ratios.append(double.rps / single.rps)
+            if single.failures or double.failures:
+                results.failures.append("workers: failed requests")
+    results.workers = {
+        "ratio_median": round(statistics.median(ratios), 2),
+        "ratio_min": round(min(ratios), 2),
+        "ratio_max": round(max(ratios), 2),
+        "target": ">= 1.2x",
+    }
+    print(f"workers: {results.workers}", flush=True)
+
+
+def versions() -> dict[str, str]:
+    redis_version = subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout.split()
+    return {
+        "python": platform.python_version(),
+        "starlette": metadata.version("starlette"),
+        "uvicorn": metadata.version("uvicorn"),
+        "redis-py": metadata.version("redis"),
+        "hiredis": metadata.version("hiredis"),
+        "redis": next((part.split("=")[1] for part in redis_version if part.startswith("v=")), "?"),
+        "sqlite": sqlite3.sqlite_version,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+    }
+
+
+def summarize(results: Results) -> dict[str, Any]:
+    table = {}
+    for scenario in SCENARIOS:
+        runs = [round_runs[scenario.name] for round_runs in results.rounds]
+        ratios = [round_runs[scenario.name].rps / round_runs["hello"].rps for round_runs in results.rounds]
+        table[scenario.name] = {
+            "connections": scenario.connections,
+            "ratio_median": round(statistics.median(ratios), 3),
+            "ratio_min": round(min(ratios), 3),
+            "ratio_max": round(max(ratios), 3),
+            "rps_median": round(statistics.median(run.rps for run in runs)),
+            "p50_ms": round(statistics.median(run.p50_ms for run in runs), 2),
+            "p99_ms": round(statistics.median(run.p99_ms for run in runs), 2),
+            "cpu_us_per_request": round(statistics.median(run.cpu_us_per_request for run in runs), 1),
+            "target": scenario.target,
+        }
+    return table
+
+
+def markdown(report: dict[str, Any]) -> str:
+    lines = [
+        f"# Benchmark {report['started']}",
+        "",
+        f"{report['rounds']} rounds of {report['duration']} s per scenario; server pinned to core {SERVER_CORE}, "
+        f"wrk and Redis on core {LOAD_CORE}. Ratios are to `GET /hello` in the same round.",
+        "",
+        "| scenario | conns | ratio median (min-max) | req/s | p50 ms | p99 ms | CPU us/req | target |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, row in report["scenarios"].items():
+        ratio = f"{row['ratio_median']:.2f} ({row['ratio_min']:.2f}-{row['ratio_max']:.2f})"
+        lines.append(
+            f"| {name} | {row['connections']} | {ratio} | {row['rps_median']:,} | {row['p50_ms']} "
+            f"| {row['p99_ms']} | {row['cpu_us_per_request']} | {row['target']} |"
+        )
+    lines += ["", "## Flush under load", "", "```", json.dumps(report["flush"], indent=2), "```"]
+    lines += ["", "## Redis memory", "", "```", json.dumps(report["memory"], indent=2), "```"]
+    lines += ["", "## Workers", "", "```", json.dumps(report["workers"], indent=2), "```"]
+    lines += ["", "## Versions", "", "```", json.dumps(report["versions"], indent=2), "```"]
+    if report["failures"]:
+        lines += ["", "## Failures", "", *(f"- {failure}" for failure in report["failures"])]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--duration", type=int, default=10, help="whole seconds per scenario and round")
+    parser.add_argument("--warmup", type=int, default=3, help="whole seconds per scenario, discarded")
+    parser.add_argument("--flush-events", type=int, default=1_000_000)
+    parser.add_argument("--flush-articles", type=int, default=100_000)
+    parser.add_argument("--flush-timeout", type=float, default=300)
+    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results")
+    args = parser.parse_args()
+    for tool in ("wrk", "redis-server", "taskset"):
+        if shutil.which(tool) is None:
+            parser.error(f"{tool} is not installed: `make bench` installs it")
+    env = os.environ | {"BENCH_SITE": SITE, "BENCH_ARTICLES": str(BENCH_ARTICLES), "BENCH_READERS": "100000"}
+    results = Results()
+    started = time.strftime("%Y-%m-%dT%H-%M-%S")
+    with tempfile.TemporaryDirectory(prefix="feedback-bench-") as directory:
+        work = Path(directory)
+        run_rounds(args, work, results, env)
+        run_flush_under_load(args, work, results, env)
+        run_workers(args, work, results, env)
+    report = {
+        "started": started,
+        "rounds": args.rounds,
+        "duration": args.duration,
+        "scenarios": summarize(results),
+        "flush": results.flush,
+        "memory": results.memory,
+        "workers": results.workers,
+        "versions": versions(),
+        "failures": results.failures,
+    }
+    args.output.mkdir(parents=True, exist_ok=True)
+    (args.output / f"{started}.json").write_text(json.dumps(report, indent=2) + "\n")
+    (args.output / f"{started}.md").write_text(markdown(report))
+    print(markdown(report))
+    return 1 if results.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

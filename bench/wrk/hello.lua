@@ -1,0 +1,4 @@
+-- The baseline: GET /hello.
+request = function()
+  return wrk.format("GET", "/hello")
+end

@@ -1,0 +1,26 @@
+"""The benchmark suite runs end to end (tiny durations: this proves it works, it times nothing)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_benchmark_suite_runs_every_scenario_without_failed_requests(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "bench.run", "--rounds", "1", "--duration", "1", "--warmup", "1"]
+    command += ["--flush-events", "3000", "--flush-articles", "300", "--output", str(tmp_path)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (report_file,) = tmp_path.glob("*.json")
+    report = json.loads(report_file.read_text())
+    assert set(report["scenarios"]) == {"hello", "put", "get", "summaries20", "put_c4", "put_server_flushes"}
+    assert all(row["rps_median"] > 0 for row in report["scenarios"].values())
+    assert report["flush"]["failed_requests"] == 0
+    assert report["memory"]["bytes_per_pending_vote"] > 0
+    assert report["workers"]["ratio_median"] > 0
+    assert report["failures"] == []
+    assert (tmp_path / report_file.name.replace(".json", ".md")).exists()

@@ -1,0 +1,123 @@
+"""Group commit: concurrent votes share one Redis call, and lose none of the pipeline's promises."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+
+import pytest
+from redis import Redis as SyncRedis
+from redis.exceptions import ResponseError
+
+from feedback.archive import Archive
+from feedback.coalescing import Coalescer
+from feedback.models import VoteChange
+from feedback.ratings import MAX_BATCH, Ratings
+from feedback.settings import Settings
+from feedback.store import Store, connect
+from tests.conftest import READER, SITE, flush
+
+
+async def test_batches_respect_the_size_cap_and_keep_submission_order() -> None:
+    batches: list[list[int]] = []
+    in_flight = 0
+
+    async def run_batch(items: Sequence[int]) -> list[int]:
+        nonlocal in_flight
+        in_flight += 1
+        assert in_flight == 1, "one batch at a time"
+        batches.append(list(items))
+        await asyncio.sleep(0.001)
+        in_flight -= 1
+        return [item * 10 for item in items]
+
+    coalescer: Coalescer[int, int] = Coalescer(run_batch, max_batch=100)
+    results = await asyncio.gather(*(coalescer.submit(number) for number in range(650)))
+    assert results == [number * 10 for number in range(650)]
+    assert max(len(batch) for batch in batches) == 100
+    assert [item for batch in batches for item in batch] == list(range(650))
+
+
+async def test_requests_arriving_during_a_batch_travel_together_in_the_next() -> None:
+    batches: list[list[int]] = []
+
+    async def run_batch(items: Sequence[int]) -> list[int]:
+        batches.append(list(items))
+        await asyncio.sleep(0.01)
+        return list(items)
+
+    coalescer: Coalescer[int, int] = Coalescer(run_batch, max_batch=1000)
+    first = asyncio.ensure_future(coalescer.submit(0))
+    await asyncio.sleep(0.001)  # the first batch is in flight now
+    await asyncio.gather(first, *(coalescer.submit(number) for number in range(1, 51)))
+    assert batches == [[0], list(range(1, 51))]
+
+
+async def test_a_failed_batch_fails_every_request_in_it_and_the_next_batch_runs() -> None:
+    calls = 0
+
+    async def run_batch(items: Sequence[int]) -> list[int]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise ConnectionError("redis went away")
+        return list(items)
+
+    coalescer: Coalescer[int, int] = Coalescer(run_batch, max_batch=1000)
+    results = await asyncio.gather(*(coalescer.submit(number) for number in range(5)), return_exceptions=True)
+    assert all(isinstance(result, ConnectionError) for result in results)
+    assert await coalescer.submit(7) == 7
+
+
+@pytest.fixture
+async def ratings(settings: Settings) -> AsyncIterator[Ratings]:
+    redis = connect(settings.redis_url)
+    async with await Archive.open(settings.database_path) as archive:
+        yield Ratings(Store(redis), archive)
+    await redis.aclose()
+
+
+def change(article: str, score: int | None, reader: str = READER) -> VoteChange:
+    return VoteChange(SITE, article, reader, score)
+
+
+async def test_a_batch_redis_rejects_records_nothing_half_way(ratings: Ratings, settings: Settings) -> None:
+    await ratings.change_vote(change("good-1", 1))
+    await ratings.change_vote(change("good-2", 1))
+    shard, digest = Store(connect(settings.redis_url)).locate(SITE, "broken")
+    SyncRedis.from_url(settings.redis_url).set(shard.article(digest), "not a hash")
+    stream_length = SyncRedis.from_url(settings.redis_url).xlen(shard.events)
+
+    results = await asyncio.gather(
+        ratings.change_vote(change("good-1", 5, "reader-0000000000000009")),
+        ratings.change_vote(change("broken", 3)),
+        ratings.change_vote(change("good-2", 5, "reader-0000000000000009")),
+        return_exceptions=True,
+    )
+    assert all(isinstance(result, ResponseError) for result in results), results
+    assert SyncRedis.from_url(settings.redis_url).xlen(shard.events) == stream_length
+    for article in ("good-1", "good-2"):
+        (summary,) = await ratings.summaries(SITE, [article])
+        assert summary.histogram == (1, 0, 0, 0, 0)
+
+
+async def test_one_readers_successive_votes_keep_their_order(ratings: Ratings, settings: Settings) -> None:
+    scores = [1 + number % 5 for number in range(3 * MAX_BATCH)] + [2]
+    await asyncio.gather(*(ratings.change_vote(change("bai-1", score)) for score in scores))
+    (summary,) = await ratings.summaries(SITE, ["bai-1"], READER)
+    assert summary.reader_score == 2
+    assert summary.histogram == (0, 1, 0, 0, 0)
+    await flush(settings)
+    with sqlite3.connect(settings.database_path) as db:
+        logged = [new for (new,) in db.execute("SELECT new_score FROM vote_events ORDER BY id")]
+    assert logged == scores
+
+
+async def test_votes_in_one_batch_for_a_cold_article_load_it_once_and_count_each(
+    ratings: Ratings, settings: Settings
+) -> None:
+    readers = [f"reader-{number:016d}" for number in range(40)]
+    await asyncio.gather(*(ratings.change_vote(change("cold", 4, reader)) for reader in readers))
+    (summary,) = await ratings.summaries(SITE, ["cold"])
+    assert summary.histogram == (0, 0, 0, 40, 0)
