@@ -1,4 +1,8 @@
-"""The plain values passed between the API, the Redis store and the SQLite archive."""
+"""The plain values passed between the API, the Redis store and the SQLite archive.
+
+The values built for every article of every request are slotted, not frozen, dataclasses:
+a frozen one costs three times as much to build.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ class Site:
     origins: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class VoteChange:
     """One reader's new score for one article (None withdraws the vote)."""
 
@@ -24,7 +28,7 @@ class VoteChange:
     score: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ArticleRead:
     """A request for one article's summary (and, with `reader`, that reader's score)."""
 
@@ -33,7 +37,7 @@ class ArticleRead:
     reader: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class VoteEvent:
     """A vote change with its place in time: `version` orders a reader's changes, newest wins."""
 

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 # Requests per Redis call at most: bounds the time one script call holds Redis (a read
 # request names up to 100 articles, a vote one).
 MAX_BATCH = 256
-MAX_READ_BATCH = 32
+MAX_READ_BATCH = 128
 # After a failed Redis call, how long requests go straight to SQLite before trying Redis again.
 _REDIS_RETRY_SECONDS = 1.0
 # A cold load is retried when the flusher moved on while SQLite was read; it rarely takes two.
@@ -35,7 +35,7 @@ R = TypeVar("R")
 ArticleItem = TypeVar("ArticleItem", VoteChange, ArticleRead)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Summary:
     site: str
     article: str
@@ -105,9 +105,9 @@ class Ratings:
 
     async def _load(self, site: str, article: str) -> None:
         assert self._store is not None
-        shard, _ = self._store.locate(site, article)
+        shard = self._store.locate(site, article).shard.shard
         for _ in range(_LOAD_ATTEMPTS):
-            state = await self._archive.article_state(site, article, shard.shard)
+            state = await self._archive.article_state(site, article, shard)
             if await self._store.load_article(site, article, state):
                 return
         raise RuntimeError(f"could not load article {article!r} of {site!r}: the flusher kept moving")

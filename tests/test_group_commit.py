@@ -85,9 +85,9 @@ def change(article: str, score: int | None, reader: str = READER) -> VoteChange:
 async def test_a_batch_redis_rejects_records_nothing_half_way(ratings: Ratings, settings: Settings) -> None:
     await ratings.change_vote(change("good-1", 1))
     await ratings.change_vote(change("good-2", 1))
-    shard, digest = Store(connect(settings.redis_url)).locate(SITE, "broken")
-    SyncRedis.from_url(settings.redis_url).set(shard.article(digest), "not a hash")
-    stream_length = SyncRedis.from_url(settings.redis_url).xlen(shard.events)
+    location = Store(connect(settings.redis_url)).locate(SITE, "broken")
+    SyncRedis.from_url(settings.redis_url).set(location.key, "not a hash")
+    stream_length = SyncRedis.from_url(settings.redis_url).xlen(location.shard.events)
 
     results = await asyncio.gather(
         ratings.change_vote(change("good-1", 5, "reader-0000000000000009")),
@@ -96,7 +96,7 @@ async def test_a_batch_redis_rejects_records_nothing_half_way(ratings: Ratings, 
         return_exceptions=True,
     )
     assert all(isinstance(result, ResponseError) for result in results), results
-    assert SyncRedis.from_url(settings.redis_url).xlen(shard.events) == stream_length
+    assert SyncRedis.from_url(settings.redis_url).xlen(location.shard.events) == stream_length
     for article in ("good-1", "good-2"):
         (summary,) = await ratings.summaries(SITE, [article])
         assert summary.histogram == (1, 0, 0, 0, 0)
