@@ -366,12 +366,13 @@ def _flush_under_load(
 
 
 def run_workers(args: argparse.Namespace, work: Path, results: Results, env: dict[str, str]) -> None:
-    """PUT throughput with 2 uvicorn workers against 1, neither pinned, rounds interleaved."""
+    """PUT throughput with 2 uvicorn workers against 1, neither pinned (they share both cores
+    with wrk, Redis and the flusher process), rounds interleaved."""
     scenario = next(s for s in SCENARIOS if s.name == "put")
     ratios = []
     with (
-        app_stack(work, "one-worker", "server", workers=1, cores=None) as (one, _),
-        app_stack(work, "two-workers", "server", workers=2, cores=None) as (two, _),
+        app_stack(work, "one-worker", "process", workers=1, cores=None) as (one, _),
+        app_stack(work, "two-workers", "process", workers=2, cores=None) as (two, _),
     ):
         measure(one, scenario, args.warmup, env)
         measure(two, scenario, args.warmup, env)
@@ -451,7 +452,7 @@ def markdown(report: dict[str, Any]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--duration", type=int, default=10, help="whole seconds per scenario and round")
+    parser.add_argument("--duration", type=int, default=7, help="whole seconds per scenario and round")
     parser.add_argument("--warmup", type=int, default=3, help="whole seconds per scenario, discarded")
     parser.add_argument("--flush-events", type=int, default=1_000_000)
     parser.add_argument("--flush-articles", type=int, default=100_000)

@@ -7,6 +7,7 @@ a frozen one costs three times as much to build.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 Histogram = tuple[int, int, int, int, int]
 """Number of current votes for scores 1 to 5."""
@@ -58,3 +59,16 @@ class ArticleState:
 def version_from_parts(milliseconds: int, sequence: int) -> int:
     """Versions order vote changes: milliseconds first, then a sequence below 2**20 within one."""
     return (milliseconds << 20) | sequence
+
+
+class OfArticle(Protocol):
+    """Anything about one article of one site (a vote change, a read)."""
+
+    @property
+    def site(self) -> str: ...
+
+    @property
+    def article(self) -> str: ...
+
+
+ArticleItem = TypeVar("ArticleItem", bound=OfArticle)

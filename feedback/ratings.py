@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from feedback.archive import Archive
 from feedback.coalescing import Coalescer
-from feedback.models import ArticleRead, Histogram, VoteChange, VoteEvent, version_from_parts
+from feedback.models import ArticleItem, ArticleRead, Histogram, VoteChange, VoteEvent, version_from_parts
 from feedback.store import REDIS_UNAVAILABLE, ArticleView, Store
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,6 @@ _LOAD_ATTEMPTS = 20
 
 T = TypeVar("T")
 R = TypeVar("R")
-ArticleItem = TypeVar("ArticleItem", VoteChange, ArticleRead)
 
 
 @dataclass(slots=True)

@@ -18,7 +18,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 import hiredis
 from redis.asyncio import Connection, ConnectionPool, Redis
@@ -29,7 +29,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.typing import EncodableT
 
-from feedback.models import ArticleRead, ArticleState, Histogram, VoteChange, VoteEvent, version_from_parts
+from feedback.models import ArticleItem, ArticleRead, ArticleState, Histogram, VoteChange, VoteEvent, version_from_parts
 
 _LEASE_KEY = "feedback:flusher-lease"
 _RENEW_LEASE = """
@@ -41,16 +41,6 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 
-
-class _OfArticle(Protocol):
-    @property
-    def site(self) -> str: ...
-
-    @property
-    def article(self) -> str: ...
-
-
-ItemOfArticle = TypeVar("ItemOfArticle", bound=_OfArticle)
 
 REDIS_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 """What a Redis call raises when Redis cannot be reached (or is still loading its data)."""
@@ -190,10 +180,10 @@ class Store:
     async def _per_shard(
         self,
         script: AsyncScript,
-        items: Sequence[ItemOfArticle],
+        items: Sequence[ArticleItem],
         shard_keys: Callable[[ShardKeys], list[str]],
         shard_args: list[Any],
-        item_args: Callable[[ItemOfArticle, int], list[Any]],
+        item_args: Callable[[ArticleItem, int], list[Any]],
         width: int,
     ) -> list[list[Any]]:
         """Run `script` once per shard over the items of its articles (in order), in one round

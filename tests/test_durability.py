@@ -259,3 +259,15 @@ async def test_a_snapshot_older_than_the_last_flush_is_not_loaded(settings: Sett
         fresh = await archive.article_state(SITE, "never-loaded", 0)
     assert await store.load_article(SITE, "never-loaded", fresh)
     await redis.aclose()
+
+
+async def test_without_redis_votes_and_summaries_use_sqlite(settings: Settings) -> None:
+    settings = with_redis(settings, "")
+    await add_site(settings)
+    async with serve(settings) as live:
+        await live.vote("bai-1", reader(1), 2)
+        body = (await live.vote("bai-1", reader(2), 5)).json()
+        assert body["histogram"] == {"1": 0, "2": 1, "3": 0, "4": 0, "5": 1}
+        await live.withdraw("bai-1", reader(1))
+        assert (await live.summary("bai-1", reader=reader(2)))["mine"] == 5
+    assert stored_votes(settings, "bai-1") == {reader(2): 5}

@@ -16,7 +16,7 @@ from feedback.models import VoteChange
 from feedback.ratings import MAX_BATCH, Ratings
 from feedback.settings import Settings
 from feedback.store import Store, connect
-from tests.conftest import READER, SITE, flush
+from tests.conftest import READER, SITE, LiveServer, flush
 
 
 async def test_batches_respect_the_size_cap_and_keep_submission_order() -> None:
@@ -121,3 +121,11 @@ async def test_votes_in_one_batch_for_a_cold_article_load_it_once_and_count_each
     await asyncio.gather(*(ratings.change_vote(change("cold", 4, reader)) for reader in readers))
     (summary,) = await ratings.summaries(SITE, ["cold"])
     assert summary.histogram == (0, 0, 0, 40, 0)
+
+
+async def test_a_vote_redis_rejects_is_answered_with_a_json_error(live: LiveServer) -> None:
+    location = Store(connect(live.settings.redis_url)).locate(SITE, "broken")
+    SyncRedis.from_url(live.settings.redis_url).set(location.key, "not a hash")
+    response = await live.vote("broken", READER, 3)
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
