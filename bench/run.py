@@ -164,7 +164,7 @@ class RedisProcess:
 
 
 def wrk(url: str, scenario: Scenario, seconds: float, env: dict[str, str]) -> dict[str, Any]:
-    script = (WRK / scenario.script).read_text() + (WRK / "report.lua").read_text()
+    script = "\n".join((WRK / name).read_text() for name in ("common.lua", scenario.script, "report.lua"))
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
         file.write(script)
     command = ["taskset", "-c", LOAD_CORE, "wrk", "-t1", f"-c{scenario.connections}", f"-d{max(1, round(seconds))}s"]
