@@ -245,6 +245,13 @@ def used_memory(redis_url: str) -> int:
         return int(info["used_memory"])
 
 
+def wait_until_flushed(redis_url: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    with SyncRedis.from_url(redis_url) as client:
+        while client.xlen("feedback:{0}:events") and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+
 def flushed_prefill(database: str) -> int:
     """How many of the prefilled backlog's events SQLite holds (the votes keep adding more)."""
     with sqlite3.connect(database) as db:
@@ -285,17 +292,26 @@ def run_rounds(args: argparse.Namespace, work: Path, results: Results, env: dict
     hello = Server("bench.hello:app", os.environ.copy(), work / "hello.log")
     try:
         with (
-            app_stack(work, "app", flusher="process") as (app, _),
-            app_stack(work, "app-flushing", flusher="server") as (app_flushing, _),
+            app_stack(work, "app", flusher="process") as (app, app_redis),
+            app_stack(work, "app-flushing", flusher="server") as (app_flushing, app_flushing_redis),
         ):
             servers = {"hello": hello, "app": app, "app_flushing": app_flushing}
+            redis_urls = {"app": app_redis, "app_flushing": app_flushing_redis}
+
+            def measure_alone(scenario: Scenario, seconds: int) -> Run:
+                run = measure(servers[scenario.server], scenario, seconds, env)
+                # The flush of this scenario's votes must not run into the next scenario.
+                if scenario.server in redis_urls:
+                    wait_until_flushed(redis_urls[scenario.server])
+                return run
+
             print(f"warm-up: {args.warmup} s per scenario", flush=True)
             for scenario in SCENARIOS:
-                measure(servers[scenario.server], scenario, args.warmup, env)
+                measure_alone(scenario, args.warmup)
             for number in range(1, args.rounds + 1):
                 runs = {}
                 for scenario in SCENARIOS:
-                    run = measure(servers[scenario.server], scenario, args.duration, env)
+                    run = measure_alone(scenario, args.duration)
                     runs[scenario.name] = run
                     if run.failures:
                         results.failures.append(f"round {number} {scenario.name}: {run.failures} failed requests")
