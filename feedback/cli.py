@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from feedback import validation
 from feedback.archive import Archive
+from feedback.errors import ApiError
 from feedback.flusher import Flusher, run_periodically
 from feedback.models import Site
 from feedback.settings import Settings, SettingsError
@@ -70,11 +71,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _site_id(value: str) -> str:
-    if not validation.SITE_ID.fullmatch(value):
-        raise argparse.ArgumentTypeError(
-            "a site id is 1-64 characters of a-z, 0-9 and '-', starting with a letter or digit"
-        )
-    return value
+    try:
+        return validation.site_id(value)
+    except ApiError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
 
 
 def _origin(value: str) -> str:
