@@ -26,6 +26,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError, ReadOnlyError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.typing import EncodableT
 
@@ -42,8 +43,10 @@ return 0
 """
 
 
-REDIS_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
-"""What a Redis call raises when Redis cannot be reached (or is still loading its data)."""
+REDIS_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError, OutOfMemoryError, ReadOnlyError)
+"""What a Redis call raises when Redis cannot take votes now: unreachable, still loading its data,
+full (its scripts fail at their first write, before changing anything), or a replica after a
+failover."""
 
 
 class _HiredisPackingConnection(Connection):
@@ -59,7 +62,9 @@ class _HiredisPackingConnection(Connection):
 
 def connect(url: str) -> Redis:
     """A client that fails fast, so the API falls back to SQLite instead of hanging."""
-    retry = Retry(NoBackoff(), 1)
+    # No retries: a script call that timed out may have run, and running it again would log
+    # its vote changes twice. A failed call sends its requests to SQLite instead.
+    retry = Retry(NoBackoff(), 0)
     pool = ConnectionPool.from_url(
         url,
         connection_class=_HiredisPackingConnection,

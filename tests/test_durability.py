@@ -271,3 +271,28 @@ async def test_without_redis_votes_and_summaries_use_sqlite(settings: Settings) 
         await live.withdraw("bai-1", reader(1))
         assert (await live.summary("bai-1", reader=reader(2)))["mine"] == 5
     assert stored_votes(settings, "bai-1") == {reader(2): 5}
+
+
+async def test_full_redis_sends_votes_to_sqlite_until_it_has_room(settings: Settings, tmp_path: Path) -> None:
+    redis = RedisServer(tmp_path / "redis")
+    redis.start()
+    settings = with_redis(settings, redis.url)
+    await add_site(settings)
+    client = SyncRedis.from_url(redis.url)
+    try:
+        async with serve(settings) as live:
+            await live.vote("bai-1", reader(1), 4)
+            client.config_set("maxmemory-policy", "noeviction")
+            client.config_set("maxmemory", "1")  # anything more is over the limit
+            response = await live.vote("bai-1", reader(2), 2)
+            assert response.status_code == 200
+            assert stored_votes(settings, "bai-1") == {reader(2): 2}
+            client.config_set("maxmemory", "0")
+            await asyncio.sleep(1.1)  # the API retries Redis a second after it failed
+            await flush(settings)  # drops Redis's stale copy of the article written directly
+            body = (await live.vote("bai-1", reader(3), 5)).json()
+            assert body["histogram"] == {"1": 0, "2": 1, "3": 0, "4": 1, "5": 1}
+            assert client.xlen("feedback:{0}:events") == 1
+    finally:
+        client.close()
+        redis.stop()

@@ -88,11 +88,13 @@ class Archive:
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[None]:
         async with self._lock:
-            await self._connection.execute("BEGIN IMMEDIATE")
             try:
+                await self._connection.execute("BEGIN IMMEDIATE")
                 yield
             except BaseException:
-                await self._connection.execute("ROLLBACK")
+                # Also when cancelled while BEGIN waited for the lock: it may still have begun.
+                if self._connection.in_transaction:
+                    await self._connection.execute("ROLLBACK")
                 raise
             await self._connection.execute("COMMIT")
 

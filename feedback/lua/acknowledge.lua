@@ -3,6 +3,8 @@
 -- ARGV: epoch the entries were read in, last applied id, first id to keep.
 local meta, events = KEYS[1], KEYS[2]
 if redis.call('HGET', meta, 'epoch') ~= ARGV[1] then return 0 end
-redis.call('HSET', meta, 'flushed', ARGV[2])
+-- Trimming first frees memory even when Redis is full (where the HSET is refused), so a full
+-- Redis recovers as the flusher drains it.
 redis.call('XTRIM', events, 'MINID', ARGV[3])
+redis.call('HSET', meta, 'flushed', ARGV[2])
 return 1
