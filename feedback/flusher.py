@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 # Redis (or, for the flusher in the server, the event loop) long enough to show in the votes'
 # p99 latency; large enough that commits do not dominate.
 CHUNK_SIZE = 500
+_STALE_DROP_ATTEMPTS = 10
 
 
 class Flusher:
@@ -45,7 +46,7 @@ class Flusher:
             applied = 0
             for shard in range(self._store.shards):
                 applied += await self._flush_shard(shard)
-            await self._drop_stale_articles()
+            applied += await self._drop_stale_articles()
             for shard in range(self._store.shards):
                 await self._store.drop_idle_articles(shard, self._idle_ms, limit=CHUNK_SIZE)
             return applied
@@ -81,11 +82,22 @@ class Flusher:
             await self._store.acknowledge_flush(shard, epoch, after_id)
         return applied
 
-    async def _drop_stale_articles(self) -> None:
-        """Forget Redis's copy of articles voted on straight into SQLite during an outage."""
+    async def _drop_stale_articles(self) -> int:
+        """Forget Redis's copy of articles voted on straight into SQLite during an outage.
+
+        A copy with votes not yet flushed cannot go. A busy article keeps receiving them, so its
+        shard is flushed again and the drop retried at once, rather than at the next cycle
+        (when it would meet the same race); returns the events those flushes applied.
+        """
+        applied = 0
         for site, article, mark in await self._archive.direct_articles():
-            if await self._store.drop_article(site, article):
-                await self._archive.forget_direct_article(site, article, mark)
+            shard = self._store.locate(site, article).shard.shard
+            for _ in range(_STALE_DROP_ATTEMPTS):
+                if await self._store.drop_article(site, article):
+                    await self._archive.forget_direct_article(site, article, mark)
+                    break
+                applied += await self._flush_shard(shard)
+        return applied
 
 
 async def run_periodically(flusher: Flusher, period_seconds: float, stop: asyncio.Event) -> None:
