@@ -33,14 +33,6 @@ from redis.typing import EncodableT
 from feedback.models import ArticleItem, ArticleRead, ArticleState, Histogram, VoteChange, VoteEvent, version_from_parts
 
 _LEASE_KEY = "feedback:flusher-lease"
-_RENEW_LEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-"""
-_RELEASE_LEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
 
 
 REDIS_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError, OutOfMemoryError, ReadOnlyError)
@@ -143,8 +135,8 @@ class Store:
         self._load = redis.register_script(_script_source("load"))
         self._acknowledge = redis.register_script(_script_source("acknowledge"))
         self._drop = redis.register_script(_script_source("drop"))
-        self._renew_lease = redis.register_script(_RENEW_LEASE)
-        self._release_lease = redis.register_script(_RELEASE_LEASE)
+        self._renew_lease = redis.register_script(_script_source("renew_lease"))
+        self._release_lease = redis.register_script(_script_source("release_lease"))
 
     def locate(self, site: str, article: str) -> ArticleLocation:
         return _locate(site, article, self.shards)
@@ -226,7 +218,7 @@ class Store:
     async def load_article(self, site: str, article: str, state: ArticleState) -> bool:
         """Make a cold article hot from SQLite's state; False when that state is stale."""
         location = self.locate(site, article)
-        args: list[Any] = [state.flush_epoch or "", state.flush_last_id or "", location.digest]
+        args: list[Any] = [state.flush_epoch or "", state.flush_last_id or ""]
         for reader, score in state.scores.items():
             args += [reader, score]
         keys: list[str | bytes] = [location.shard.meta, location.shard.touched, location.key]
@@ -273,7 +265,7 @@ class Store:
 
     async def _drop_article(self, shard: ShardKeys, digest: str, idle_ms: str) -> bool:
         keys = [shard.meta, shard.touched, shard.article(digest)]
-        return bool(await self._drop(keys=keys, args=[digest, idle_ms]))
+        return bool(await self._drop(keys=keys, args=[idle_ms]))
 
     # The flusher lease: one flusher at a time across processes and hosts
 

@@ -13,3 +13,8 @@ local function now_ms()
   local clock = redis.call('TIME')
   return clock[1] * 1000 + math.floor(clock[2] / 1000)
 end
+
+-- The digest of an article, its name in the touched set: the last 32 characters of its key.
+local function digest_of(key)
+  return string.sub(key, -32)
+end

@@ -1,7 +1,7 @@
 -- Load a cold article's state, read from SQLite, unless it is loaded already or stale.
 -- KEYS: shard meta hash, shard touched zset, article hash.
--- ARGV: SQLite's flush epoch and last applied stream id for the shard ('' when none), the
---       article digest, then reader, score pairs.
+-- ARGV: SQLite's flush epoch and last applied stream id for the shard ('' when none), then
+--       reader, score pairs.
 -- Returns 1 when the article is loaded (by this call or an earlier one), 0 when the snapshot is
 -- older than what the flusher has applied since: an evicted article's later votes would be
 -- missing from it, so the caller reads SQLite again.
@@ -16,11 +16,11 @@ if flushed then
 end
 
 local counts = {0, 0, 0, 0, 0}
-for i = 4, #ARGV, 2 do
+for i = 3, #ARGV, 2 do
   local score = tonumber(ARGV[i + 1])
   redis.call('HSET', key, ARGV[i], score)
   counts[score] = counts[score] + 1
 end
 redis.call('HSET', key, '#1', counts[1], '#2', counts[2], '#3', counts[3], '#4', counts[4], '#5', counts[5])
-redis.call('ZADD', touched, now_ms(), ARGV[3])
+redis.call('ZADD', touched, now_ms(), digest_of(key))
 return 1

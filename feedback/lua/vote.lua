@@ -42,8 +42,7 @@ for i = 1, #KEYS - 3 do
         redis.call('HSET', key, '#e', id)
       end
     end
-    -- The article's digest ends its key.
-    redis.call('ZADD', touched, now, string.sub(key, -32))
+    redis.call('ZADD', touched, now, digest_of(key))
     out[#out + 1] = 1
     for j = 1, 5 do out[#out + 1] = counts[j] end
   end
