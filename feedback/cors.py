@@ -14,7 +14,7 @@ from feedback.errors import error_response
 from feedback.services import Services
 
 SITE_PATH_PREFIX = "/api/v1/sites/"
-ALLOWED_METHODS = "GET, PUT, DELETE, OPTIONS"
+ALLOWED_METHODS = "GET, PUT, POST, DELETE, OPTIONS"
 ALLOWED_HEADERS = "Content-Type"
 # One preflight then serves a browser for a day (browsers cap it lower: Chrome at 2 hours).
 PREFLIGHT_MAX_AGE = "86400"

@@ -12,11 +12,21 @@ from feedback.json import JSONResponse
 class ApiError(Exception):
     """An error a client can act on: an HTTP status, a stable code and a readable message."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers
+
+
+class RateLimited(ApiError):
+    """Too many requests of one kind from one reader or address: 429 with Retry-After."""
+
+    def __init__(self, what: str, retry_after_ms: int) -> None:
+        seconds = max(1, -(-retry_after_ms // 1000))  # whole seconds, rounded up
+        message = f"Too many {what} from this reader or network; try again in {seconds} s."
+        super().__init__(429, "rate_limited", message, {"Retry-After": str(seconds)})
 
 
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -25,7 +35,7 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
 
 async def handle_api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.code, exc.message)
+    return error_response(exc.status, exc.code, exc.message, exc.headers)
 
 
 async def handle_unexpected_error(request: Request, exc: Exception) -> Response:

@@ -1,4 +1,5 @@
-"""Moves vote events from the Redis streams into SQLite, exactly once, one flusher at a time.
+"""Moves vote and comment events from the Redis streams into SQLite, exactly once, one flusher
+at a time.
 
 Each chunk of stream entries is applied to SQLite in one transaction that also records the last
 applied stream id; only after the commit is the stream trimmed. A flush killed at any instant is
@@ -15,6 +16,7 @@ import secrets
 import time
 
 from feedback.archive import Archive
+from feedback.models import Comment, VoteEvent
 from feedback.store import REDIS_UNAVAILABLE, Store
 
 log = logging.getLogger(__name__)
@@ -70,8 +72,13 @@ class Flusher:
         applied = 0
         while entries := await self._store.pending_events(shard, after_id, CHUNK_SIZE):
             last_id = entries[-1].id
-            await self._archive.apply_flushed_events(shard, epoch, last_id, (entry.event for entry in entries))
+            votes = [entry.event for entry in entries if isinstance(entry.event, VoteEvent)]
+            comments = [entry.event for entry in entries if isinstance(entry.event, Comment)]
+            await self._archive.apply_flushed_events(shard, epoch, last_id, votes, comments)
             await self._store.acknowledge_flush(shard, epoch, last_id)
+            # Comment pages read SQLite for these now; a crash before this leaves copies that
+            # pages skip (they are flushed) and dropping the article deletes.
+            await self._store.prune_comments(list(dict.fromkeys((c.site, c.article) for c in comments)))
             applied += len(entries)
             after_id = last_id
             if not await self._store.acquire_lease(self.owner, self._lease_ms):
@@ -83,18 +90,19 @@ class Flusher:
         return applied
 
     async def _drop_stale_articles(self) -> int:
-        """Forget Redis's copy of articles voted on straight into SQLite during an outage.
+        """Forget Redis's copy of articles changed in SQLite behind its back: voted on or
+        commented on during an outage, or moderated.
 
         A copy with votes not yet flushed cannot go. A busy article keeps receiving them, so its
         shard is flushed again and the drop retried at once, rather than at the next cycle
         (when it would meet the same race); returns the events those flushes applied.
         """
         applied = 0
-        for site, article, mark in await self._archive.direct_articles():
+        for site, article, mark in await self._archive.stale_articles():
             shard = self._store.locate(site, article).shard.shard
             for _ in range(_STALE_DROP_ATTEMPTS):
                 if await self._store.drop_article(site, article):
-                    await self._archive.forget_direct_article(site, article, mark)
+                    await self._archive.forget_stale_article(site, article, mark)
                     break
                 applied += await self._flush_shard(shard)
         return applied

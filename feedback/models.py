@@ -6,27 +6,40 @@ a frozen one costs three times as much to build.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, TypeVar
 
 Histogram = tuple[int, int, int, int, int]
 """Number of current votes for scores 1 to 5."""
+
+
+Moderation = Literal["pre", "post"]
+"""pre: a comment shows once an editor approves it; post: it shows at once, removable later."""
+
+CommentStatus = Literal["pending", "approved", "rejected", "spam"]
 
 
 @dataclass(frozen=True)
 class Site:
     id: str
     origins: tuple[str, ...]
+    moderation: Moderation = "pre"
+    blocked_words: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
 class VoteChange:
-    """One reader's new score for one article (None withdraws the vote)."""
+    """One reader's new score for one article (None withdraws the vote).
+
+    `address` is the day's hash of the client's address ('' when unknown), never stored;
+    `suspect` marks a vote past its address's cap of readers, kept out of public summaries."""
 
     site: str
     article: str
     reader: str
     score: int | None
+    address: str = ""
+    suspect: bool = False
 
 
 @dataclass(slots=True)
@@ -47,13 +60,30 @@ class VoteEvent:
     at_ms: int
 
 
+@dataclass(slots=True)
+class Comment:
+    """A reader's comment: plain text, never interpreted as HTML."""
+
+    id: str
+    site: str
+    article: str
+    reader: str
+    author: str | None
+    body: str
+    status: CommentStatus
+    created_at_ms: int
+
+
 @dataclass(frozen=True)
 class ArticleState:
-    """Every current vote of one article, as the archive held it at one instant."""
+    """Every current vote and the approved comments' count of one article, as the archive held
+    them at one instant."""
 
     scores: dict[str, int]
     flush_epoch: str | None
     flush_last_id: str | None
+    suspect_scores: dict[str, int] = field(default_factory=dict)
+    comments: int = 0
 
 
 def version_from_parts(milliseconds: int, sequence: int) -> int:

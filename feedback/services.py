@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from feedback.archive import Archive
+from feedback.comments import Comments
 from feedback.flusher import Flusher, run_periodically
+from feedback.hot import HotArticles
+from feedback.privacy import AddressHasher
 from feedback.ratings import Ratings
 from feedback.settings import Settings
 from feedback.sites import SiteRegistry
@@ -25,6 +28,8 @@ class Services:
     archive: Archive
     sites: SiteRegistry
     ratings: Ratings
+    comments: Comments
+    addresses: AddressHasher
     redis: Redis | None
     flusher: Flusher | None
     _flusher_archive: Archive | None
@@ -48,11 +53,15 @@ class Services:
             flusher = Flusher(store, flusher_archive, settings.flush_lease_seconds, settings.idle_article_seconds)
             if settings.flusher_in_server:
                 task = asyncio.create_task(run_periodically(flusher, settings.flush_seconds, stop), name="flusher")
+        hot = HotArticles(store, archive)
+        limits = (settings.vote_rate, settings.comment_rate, settings.readers_per_address)
         return cls(
             settings,
             archive,
             SiteRegistry(archive),
-            Ratings(store, archive),
+            Ratings(hot, archive, settings.vote_rate, settings.readers_per_address),
+            Comments(hot, archive, settings.comment_rate),
+            AddressHasher(redis, settings.secret, settings.trusted_proxies, enabled=any(limits)),
             redis,
             flusher,
             flusher_archive,

@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_network
 
 
 class SettingsError(ValueError):
     """An environment variable holds a value that cannot be used."""
+
+
+PERIODS_MS = {"second": 1_000, "minute": 60_000, "hour": 3_600_000, "day": 86_400_000}
+RATE = re.compile(r"([0-9]{1,9})\s*/\s*(second|minute|hour|day)")
+
+
+@dataclass(frozen=True)
+class Rate:
+    """At most `count` requests per `period_ms` milliseconds."""
+
+    count: int
+    period_ms: int
+
+    def __str__(self) -> str:
+        for unit, period_ms in PERIODS_MS.items():
+            if period_ms == self.period_ms:
+                return f"{self.count}/{unit}"
+        return f"{self.count}/{self.period_ms}ms"
 
 
 @dataclass(frozen=True)
@@ -21,6 +41,10 @@ class Settings:
     flush_lease_seconds: float
     redis_shards: int
     flusher_in_server: bool
+    vote_rate: Rate | None
+    comment_rate: Rate | None
+    readers_per_address: int | None
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...]
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -34,6 +58,10 @@ class Settings:
             flush_lease_seconds=_positive_float(env, "FEEDBACK_FLUSH_LEASE_SECONDS", 10.0),
             redis_shards=_positive_int(env, "FEEDBACK_REDIS_SHARDS", 1),
             flusher_in_server=_on_off(env, "FEEDBACK_FLUSHER", True),
+            vote_rate=_rate_or_off(env, "FEEDBACK_VOTE_RATE", "60/minute"),
+            comment_rate=_rate_or_off(env, "FEEDBACK_COMMENT_RATE", "5/minute"),
+            readers_per_address=_positive_int_or_off(env, "FEEDBACK_READERS_PER_ADDRESS", 30),
+            trusted_proxies=_networks(env, "FEEDBACK_TRUSTED_PROXIES"),
         )
 
 
@@ -66,3 +94,42 @@ def _on_off(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw not in ("on", "off"):
         raise SettingsError(f"{name} must be 'on' or 'off', got {raw!r}")
     return raw == "on"
+
+
+def _rate_or_off(env: Mapping[str, str], name: str, default: str) -> Rate | None:
+    raw = env.get(name, "").strip() or default
+    if raw.lower() == "off":
+        return None
+    match = RATE.fullmatch(raw.lower())
+    if match is None or int(match[1]) < 1:
+        raise SettingsError(f"{name} must be like 60/minute (count/second|minute|hour|day) or 'off', got {raw!r}")
+    return Rate(count=int(match[1]), period_ms=PERIODS_MS[match[2]])
+
+
+def _positive_int_or_off(env: Mapping[str, str], name: str, default: int) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if raw.lower() == "off":
+        return None
+    # ASCII digits only, and few of them: int() refuses "²" and numbers of thousands of digits.
+    if not re.fullmatch(r"[0-9]{1,9}", raw) or int(raw) < 1:
+        raise SettingsError(f"{name} must be a whole number of at least 1 or 'off', got {raw!r}")
+    return int(raw)
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Comma-separated addresses or CIDR networks; an address is a network of one."""
+    networks = []
+    for part in env.get(name, "").split(","):
+        entry = part.strip()
+        if not entry:
+            continue
+        try:
+            networks.append(ip_network(entry, strict=False))
+        except ValueError:
+            raise SettingsError(
+                f"{name} must list IP addresses or networks separated by commas (like 127.0.0.1, 10.0.0.0/8, ::1); "
+                f"{entry!r} is neither"
+            ) from None
+    return tuple(networks)

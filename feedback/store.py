@@ -2,12 +2,17 @@
 
 Per shard `s` (every key of a shard shares the hash tag `{s}`, so each script call stays in one
 Redis Cluster slot):
-- `feedback:{s}:a:<digest>`: one article's hash, reader -> score, plus `#1`..`#5` (histogram)
-  and `#e` (id of its last event); present = loaded ("hot"), absent = cold, SQLite has it all;
-- `feedback:{s}:events`: stream of vote events not yet trimmed by the flusher;
+- `feedback:{s}:a:<digest>`: one article's hash, reader -> score (a suspect vote under
+  `!reader`), plus `#1`..`#5` (histogram of counted votes), `#c` (approved comments) and `#e`
+  (id of its last event); present = loaded ("hot"), absent = cold, SQLite has it all;
+- `feedback:{s}:c:<digest>`: an article's comments not yet flushed, stream id -> JSON;
+- `feedback:{s}:events`: stream of vote (`e`, suspect `s`) and comment (`c`) events not yet
+  trimmed by the flusher;
 - `feedback:{s}:meta`: `epoch` (names this stream's lifetime: a wiped Redis starts a new one)
   and `flushed` (last stream id SQLite has committed);
-- `feedback:{s}:touched`: sorted set of loaded articles by last vote time, for eviction.
+- `feedback:{s}:touched`: sorted set of loaded articles by last vote time, for eviction;
+- `feedback:{s}:rate:...` (rate limits) and `feedback:{s}:cap:<digest>:<day>` (readers counted
+  per address hash), which expire on their own.
 """
 
 from __future__ import annotations
@@ -30,7 +35,18 @@ from redis.exceptions import OutOfMemoryError, ReadOnlyError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.typing import EncodableT
 
-from feedback.models import ArticleItem, ArticleRead, ArticleState, Histogram, VoteChange, VoteEvent, version_from_parts
+from feedback import json
+from feedback.models import (
+    ArticleItem,
+    ArticleRead,
+    ArticleState,
+    Comment,
+    Histogram,
+    VoteChange,
+    VoteEvent,
+    version_from_parts,
+)
+from feedback.settings import Rate
 
 _LEASE_KEY = "feedback:flusher-lease"
 
@@ -89,6 +105,9 @@ class ShardKeys:
     def article(self, digest: str) -> str:
         return f"feedback:{{{self.shard}}}:a:{digest}"
 
+    def comments(self, digest: str) -> str:
+        return f"feedback:{{{self.shard}}}:c:{digest}"
+
 
 @dataclass(frozen=True)
 class ArticleLocation:
@@ -97,6 +116,7 @@ class ArticleLocation:
     shard: ShardKeys
     digest: str
     key: bytes
+    comments_key: str
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -104,19 +124,30 @@ def _locate(site: str, article: str, shards: int) -> ArticleLocation:
     # Cached: hashing and encoding every id of every request shows in the profile.
     digest = hashlib.blake2b(f"{site}\0{article}".encode(), digest_size=16).hexdigest()
     shard = ShardKeys(int(digest[:8], 16) % shards)
-    return ArticleLocation(shard, digest, shard.article(digest).encode())
+    return ArticleLocation(shard, digest, shard.article(digest).encode(), shard.comments(digest))
 
 
 @dataclass(slots=True)
 class ArticleView:
     histogram: Histogram
+    comments: int
     reader_score: int | None
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What became of a vote or a comment sent to a hot article."""
+
+    histogram: Histogram
+    comments: int
+    retry_after_ms: int
+    """Over the rate limit, nothing was done: try again this many ms later (0: done)."""
 
 
 @dataclass(frozen=True)
 class StreamEntry:
     id: str
-    event: VoteEvent
+    event: VoteEvent | Comment
 
 
 def _script_source(name: str) -> str:
@@ -137,42 +168,69 @@ class Store:
         self._drop = redis.register_script(_script_source("drop"))
         self._renew_lease = redis.register_script(_script_source("renew_lease"))
         self._release_lease = redis.register_script(_script_source("release_lease"))
+        self._comment = redis.register_script(_script_source("comment"))
+        self._unflushed_comments = redis.register_script(_script_source("unflushed_comments"))
 
     def locate(self, site: str, article: str) -> ArticleLocation:
         return _locate(site, article, self.shards)
 
     # The request path
 
-    async def apply_votes(self, changes: Sequence[VoteChange]) -> list[Histogram | None]:
-        """Apply vote changes in order.
+    async def apply_votes(
+        self, changes: Sequence[VoteChange], rate: Rate | None, readers_per_address: int | None
+    ) -> list[Outcome | None]:
+        """Apply vote changes in order, each within its reader's and address's `rate`; past
+        `readers_per_address` new readers of an article from one address a day, a vote is suspect.
 
-        Returns each article's histogram after its change, or None for a cold article (nothing
-        applied: load it and try again).
+        Returns what became of each change, or None for a cold article (nothing applied: load
+        it and try again).
         """
         replies = await self._per_shard(
             self._vote,
             changes,
             lambda keys: [keys.meta, keys.events, keys.touched],
-            [self._epoch_candidate],
-            lambda change, position: [f"{change.score or 0}\t{change.reader}\t{change.site}\t{change.article}"],
-            width=6,
+            [self._epoch_candidate, *_rate_args(rate), readers_per_address or ""],
+            lambda change, position: [
+                f"{change.address}\t{change.score or 0}\t{change.reader}\t{change.site}\t{change.article}"
+            ],
+            width=8,
         )
-        return [(one, two, three, four, five) if loaded else None for loaded, one, two, three, four, five in replies]
+        return [
+            Outcome((one, two, three, four, five), comments, wait) if status else None
+            for status, one, two, three, four, five, comments, wait in replies
+        ]
 
     async def read_articles(self, reads: Sequence[ArticleRead]) -> list[ArticleView | None]:
-        """Histogram (and the reader's score) of each article; None marks a cold article."""
+        """Summary counts (and the reader's score) of each article; None marks a cold article."""
         replies = await self._per_shard(
             self._read,
             reads,
             lambda keys: [],
             [],
             lambda read, position: [position, read.reader] if read.reader else [],
-            width=7,
+            width=8,
         )
         return [
-            ArticleView((one, two, three, four, five), mine or None) if loaded else None
-            for loaded, one, two, three, four, five, mine in replies
+            ArticleView((one, two, three, four, five), comments, mine or None) if loaded else None
+            for loaded, one, two, three, four, five, comments, mine in replies
         ]
+
+    async def add_comment(self, comment: Comment, address: str, rate: Rate | None) -> Outcome | None:
+        """Add a comment within its reader's and address's `rate`; None for a cold article."""
+        location = self.locate(comment.site, comment.article)
+        shard = location.shard
+        keys: list[str | bytes] = [shard.meta, shard.events, shard.touched, location.key, location.comments_key]
+        args = [self._epoch_candidate, *_rate_args(rate), comment.site, comment.reader, address, comment.status]
+        status, comments, wait = await self._comment(keys=keys, args=[*args, _comment_json(comment)])
+        return Outcome((0, 0, 0, 0, 0), comments, wait) if status else None
+
+    async def unflushed_comments(self, site: str, article: str) -> list[Comment]:
+        """An article's comments that SQLite does not have yet, in no particular order."""
+        location = self.locate(site, article)
+        replies: list[str] = await self._unflushed_comments(
+            keys=[location.shard.meta, location.comments_key], args=[""]
+        )
+        return [_comment_from_json(reply) for reply in replies]
 
     async def _per_shard(
         self,
@@ -218,9 +276,11 @@ class Store:
     async def load_article(self, site: str, article: str, state: ArticleState) -> bool:
         """Make a cold article hot from SQLite's state; False when that state is stale."""
         location = self.locate(site, article)
-        args: list[Any] = [state.flush_epoch or "", state.flush_last_id or ""]
+        args: list[Any] = [state.flush_epoch or "", state.flush_last_id or "", state.comments]
         for reader, score in state.scores.items():
             args += [reader, score]
+        for reader, score in state.suspect_scores.items():
+            args += [f"!{reader}", score]
         keys: list[str | bytes] = [location.shard.meta, location.shard.touched, location.key]
         return bool(await self._load(keys=keys, args=args))
 
@@ -245,6 +305,12 @@ class Store:
             keys=[shard_keys.meta, shard_keys.events], args=[epoch, last_id, f"{milliseconds}-{int(sequence) + 1}"]
         )
 
+    async def prune_comments(self, site_articles: Sequence[tuple[str, str]]) -> None:
+        """Forget the comments of these articles that SQLite has now."""
+        for site, article in site_articles:
+            location = self.locate(site, article)
+            await self._unflushed_comments(keys=[location.shard.meta, location.comments_key], args=["prune"])
+
     async def drop_article(self, site: str, article: str) -> bool:
         """Forget a (stale) article unless it has votes not yet flushed; True when gone."""
         location = self.locate(site, article)
@@ -264,7 +330,7 @@ class Store:
         return dropped
 
     async def _drop_article(self, shard: ShardKeys, digest: str, idle_ms: str) -> bool:
-        keys = [shard.meta, shard.touched, shard.article(digest)]
+        keys = [shard.meta, shard.touched, shard.article(digest), shard.comments(digest)]
         return bool(await self._drop(keys=keys, args=[idle_ms]))
 
     # The flusher lease: one flusher at a time across processes and hosts
@@ -280,8 +346,43 @@ class Store:
         await self._release_lease(keys=[_LEASE_KEY], args=[owner])
 
 
-def _event(entry_id: str, fields: dict[str, str]) -> VoteEvent:
+def _rate_args(rate: Rate | None) -> tuple[int | str, int | str]:
+    return (rate.count, rate.period_ms) if rate is not None else ("", "")
+
+
+def _event(entry_id: str, fields: dict[str, str]) -> VoteEvent | Comment:
+    if "c" in fields:
+        return _comment_from_json(fields["c"])
     milliseconds, sequence = (int(part) for part in entry_id.split("-"))
-    score, reader, site, article = fields["e"].split("\t", 3)
-    change = VoteChange(site, article, reader, int(score) or None)
+    suspect = "s" in fields
+    score, reader, site, article = fields["s" if suspect else "e"].split("\t", 3)
+    change = VoteChange(site, article, reader, int(score) or None, suspect=suspect)
     return VoteEvent(change, version_from_parts(milliseconds, sequence), milliseconds)
+
+
+def _comment_json(comment: Comment) -> str:
+    fields = {
+        "id": comment.id,
+        "site": comment.site,
+        "article": comment.article,
+        "reader": comment.reader,
+        "author": comment.author,
+        "body": comment.body,
+        "status": comment.status,
+        "created_at": comment.created_at_ms,
+    }
+    return json.dumps(fields).decode()
+
+
+def _comment_from_json(text: str) -> Comment:
+    fields = json.loads(text)
+    return Comment(
+        fields["id"],
+        fields["site"],
+        fields["article"],
+        fields["reader"],
+        fields["author"],
+        fields["body"],
+        fields["status"],
+        fields["created_at"],
+    )

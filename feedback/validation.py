@@ -86,3 +86,86 @@ def origin(value: str) -> str:
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     port = "" if parts.port in (None, default_port) else f":{parts.port}"
     return f"{parts.scheme}://{host}{port}"
+
+
+COMMENT_MAX_CHARS = 2000
+COMMENT_MAX_LINKS = 3
+COMMENT_AUTHOR_MAX_CHARS = 80
+COMMENTS_DEFAULT_LIMIT = 20
+COMMENTS_MAX_LIMIT = 100
+# 12 hex digits of unix milliseconds then 8 random ones: ids sort by creation time as strings.
+COMMENT_ID = re.compile(r"[0-9a-f]{20}")
+# A "www." right after "://" belongs to the link already counted, so it must not count again.
+LINK = re.compile(r"https?://(?=\S)|(?<![\w./])www\.(?=\S)", re.IGNORECASE)
+LIMIT = re.compile(r"[0-9]{1,3}")
+
+
+def comment_body(value: Any) -> str:
+    """A comment's plain text, stored as written (never interpreted as HTML), with canonical line breaks.
+
+    Line breaks become "\\n", surrounding whitespace goes and the text is NFC-normalized; nothing else
+    changes. A link is each `http://`, `https://` or `www.` followed by a non-space (case-insensitive);
+    bare domains such as `example.com` do not count.
+    """
+    if not isinstance(value, str):
+        raise _invalid("invalid_body", "'body' must be a string.")
+    text = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n").strip())
+    if not text:
+        raise _invalid("invalid_body", "'body' must not be empty.")
+    if _has_control_characters(text, allowed="\n"):
+        raise _invalid(
+            "invalid_body", "'body' may not contain control characters other than line breaks (tabs included)."
+        )
+    if len(text) > COMMENT_MAX_CHARS:
+        raise _invalid("invalid_body", f"'body' must be at most {COMMENT_MAX_CHARS} characters, got {len(text)}.")
+    links = len(LINK.findall(text))
+    if links > COMMENT_MAX_LINKS:
+        raise _invalid("too_many_links", f"'body' may contain at most {COMMENT_MAX_LINKS} links, got {links}.")
+    return text
+
+
+def comment_author(value: Any) -> str | None:
+    """The name a commenter signs with, NFC-normalized; None when they gave none."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _invalid("invalid_author", "'author' must be a string or null.")
+    name = unicodedata.normalize("NFC", value.strip())
+    if not name:
+        return None
+    if _has_control_characters(name, allowed=""):
+        raise _invalid("invalid_author", "'author' may not contain control characters, tabs or line breaks.")
+    if len(name) > COMMENT_AUTHOR_MAX_CHARS:
+        raise _invalid(
+            "invalid_author", f"'author' must be at most {COMMENT_AUTHOR_MAX_CHARS} characters, got {len(name)}."
+        )
+    return name
+
+
+def comment_limit(value: str | None) -> int:
+    """The `limit` query parameter: how many comments one page holds."""
+    if value is None:
+        return COMMENTS_DEFAULT_LIMIT
+    # ASCII digits only: str.isdigit() would let through "²", which int() then rejects.
+    if not LIMIT.fullmatch(value) or not 1 <= int(value) <= COMMENTS_MAX_LIMIT:
+        raise _invalid("invalid_limit", f"'limit' must be a whole number from 1 to {COMMENTS_MAX_LIMIT}.")
+    return int(value)
+
+
+def comment_id(value: Any) -> str:
+    if not isinstance(value, str) or not COMMENT_ID.fullmatch(value):
+        raise _invalid("invalid_comment_id", "A comment id is 20 characters of 0-9 and a-f.")
+    return value
+
+
+def comment_cursor(value: str | None) -> str | None:
+    """The `before` query parameter: the id of the last comment of the previous page."""
+    if value is None:
+        return None
+    if not COMMENT_ID.fullmatch(value):
+        raise _invalid("invalid_cursor", "'before' must be a comment id: 20 characters of 0-9 and a-f.")
+    return value
+
+
+def _has_control_characters(text: str, allowed: str) -> bool:
+    return any(unicodedata.category(char) == "Cc" and char not in allowed for char in text)

@@ -110,6 +110,10 @@ def settings(redis_server: RedisServer, tmp_path: Path) -> Settings:
         flush_lease_seconds=5,
         redis_shards=1,
         flusher_in_server=True,
+        vote_rate=None,  # tests enable limits explicitly, with dataclasses.replace
+        comment_rate=None,
+        readers_per_address=None,
+        trusted_proxies=(),
     )
 
 

@@ -24,6 +24,7 @@ async def test_vote_returns_summary_with_the_readers_score(live: LiveServer) -> 
         "count": 1,
         "average": 4.0,
         "histogram": histogram(0, 0, 0, 1, 0),
+        "comments": 0,
         "mine": 4,
     }
 
@@ -66,6 +67,7 @@ async def test_summary_of_unrated_article_is_empty(live: LiveServer) -> None:
         "count": 0,
         "average": None,
         "histogram": histogram(0, 0, 0, 0, 0),
+        "comments": 0,
     }
 
 

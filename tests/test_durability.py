@@ -75,9 +75,9 @@ async def test_replayed_events_change_nothing(settings: Settings) -> None:
         VoteEvent(VoteChange(SITE, "bai-1", reader(1), 5), version=11, at_ms=2),
     ]
     async with await Archive.open(settings.database_path) as archive:
-        await archive.apply_flushed_events(0, "epoch", "2-0", events)
-        await archive.apply_flushed_events(0, "epoch", "2-0", events)
-        await archive.apply_flushed_events(0, "epoch", "2-0", events[:1])
+        await archive.apply_flushed_events(0, "epoch", "2-0", events, [])
+        await archive.apply_flushed_events(0, "epoch", "2-0", events, [])
+        await archive.apply_flushed_events(0, "epoch", "2-0", events[:1], [])
     assert stored_votes(settings, "bai-1") == {reader(1): 5}
     assert stored_events(settings, "bai-1") == [(reader(1), None, 2), (reader(1), 2, 5)]
 
@@ -94,7 +94,8 @@ async def test_flush_interrupted_after_commit_is_not_applied_twice(settings: Set
         assert epoch is not None
         entries = await store.pending_events(0, "0-0", 100)
         async with await Archive.open(settings.database_path) as archive:
-            await archive.apply_flushed_events(0, epoch, entries[-1].id, (entry.event for entry in entries))
+            votes = [entry.event for entry in entries if isinstance(entry.event, VoteEvent)]
+            await archive.apply_flushed_events(0, epoch, entries[-1].id, votes, [])
         await redis.aclose()  # ... and the process dies here: the stream was never trimmed
         assert await flush(settings) == 0
         assert len(stored_events(settings, "bai-1")) == 2

@@ -12,6 +12,7 @@ from redis.exceptions import ResponseError
 
 from feedback.archive import Archive
 from feedback.coalescing import Coalescer
+from feedback.hot import HotArticles
 from feedback.models import VoteChange
 from feedback.ratings import MAX_BATCH, Ratings
 from feedback.settings import Settings
@@ -74,7 +75,7 @@ async def test_a_failed_batch_fails_every_request_in_it_and_the_next_batch_runs(
 async def ratings(settings: Settings) -> AsyncIterator[Ratings]:
     redis = connect(settings.redis_url)
     async with await Archive.open(settings.database_path) as archive:
-        yield Ratings(Store(redis), archive)
+        yield Ratings(HotArticles(Store(redis), archive), archive, rate=None, readers_per_address=None)
     await redis.aclose()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import Route
 
-from feedback.api import openapi, ratings
+from feedback.api import comments, openapi, ratings
 
 
 class AnyTextConvertor(Convertor[str]):
@@ -27,9 +27,12 @@ register_url_convertor("any", AnyTextConvertor())
 routes = [
     # Article ids may contain '/', so they match the rest of the path. A path ending in
     # `/rating` is the rating of an article for PUT and DELETE, and an article of its own for
-    # GET (only PUT and DELETE match the rating routes). The busiest routes come first.
+    # GET (only PUT and DELETE match the rating routes); one ending in `/comments` is always an
+    # article's comments. The busiest routes come first.
     Route("/api/v1/sites/{site}/articles/{article:any}/rating", ratings.put_rating, methods=["PUT"]),
+    Route("/api/v1/sites/{site}/articles/{article:any}/comments", comments.get_comments, methods=["GET"]),
     Route("/api/v1/sites/{site}/articles/{article:any}", ratings.get_summary, methods=["GET"]),
+    Route("/api/v1/sites/{site}/articles/{article:any}/comments", comments.post_comment, methods=["POST"]),
     Route("/api/v1/sites/{site}/articles/{article:any}/rating", ratings.delete_rating, methods=["DELETE"]),
     Route("/api/v1/sites/{site}/summaries", ratings.get_summaries, methods=["GET"]),
     Route("/api/v1/openapi.json", openapi.document, methods=["GET"]),

@@ -17,23 +17,25 @@ from feedback.services import Services
 
 
 async def put_rating(request: Request) -> Response:
-    services, site, article = await _article_request(request)
+    services, site, article = await article_request(request)
     body = await json_object(request)
     score = validation.score(body.get("score"))
     reader = validation.reader_token(body.get("reader"))
-    summary = await services.ratings.change_vote(VoteChange(site.id, article, reader, score))
+    address = await services.addresses.of_request(request.scope, site.id)
+    summary = await services.ratings.change_vote(VoteChange(site.id, article, reader, score, address))
     return JSONResponse(_summary_json(summary, with_reader=True))
 
 
 async def delete_rating(request: Request) -> Response:
-    services, site, article = await _article_request(request)
+    services, site, article = await article_request(request)
     reader = validation.reader_token(request.query_params.get("reader"))
-    summary = await services.ratings.change_vote(VoteChange(site.id, article, reader, None))
+    address = await services.addresses.of_request(request.scope, site.id)
+    summary = await services.ratings.change_vote(VoteChange(site.id, article, reader, None, address))
     return JSONResponse(_summary_json(summary, with_reader=True))
 
 
 async def get_summary(request: Request) -> Response:
-    services, site, article = await _article_request(request)
+    services, site, article = await article_request(request)
     reader = request.query_params.get("reader")
     if reader is not None:
         reader = validation.reader_token(reader)
@@ -42,13 +44,13 @@ async def get_summary(request: Request) -> Response:
 
 
 async def get_summaries(request: Request) -> Response:
-    services, site = await _site_request(request)
+    services, site = await site_request(request)
     articles = validation.article_list(request.query_params.get("articles"))
     summaries = await services.ratings.summaries(site.id, articles)
     return JSONResponse({"summaries": [_summary_json(summary, with_reader=False) for summary in summaries]})
 
 
-async def _site_request(request: Request) -> tuple[Services, Site]:
+async def site_request(request: Request) -> tuple[Services, Site]:
     services: Services = request.scope["state"]["services"]  # the lifespan's state, as the CORS middleware reads it
     site = await services.sites.get(request.path_params["site"])
     if site is None:
@@ -56,8 +58,8 @@ async def _site_request(request: Request) -> tuple[Services, Site]:
     return services, site
 
 
-async def _article_request(request: Request) -> tuple[Services, Site, str]:
-    services, site = await _site_request(request)
+async def article_request(request: Request) -> tuple[Services, Site, str]:
+    services, site = await site_request(request)
     return services, site, validation.article_id(request.path_params["article"])
 
 
@@ -71,6 +73,7 @@ def _summary_json(summary: Summary, with_reader: bool) -> dict[str, Any]:
         "count": count,
         "average": round(total / count, 2) if count else None,
         "histogram": {"1": one, "2": two, "3": three, "4": four, "5": five},
+        "comments": summary.comments,
     }
     if with_reader:
         body["mine"] = summary.reader_score

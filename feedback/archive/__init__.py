@@ -13,7 +13,7 @@ import aiosqlite
 
 from feedback import json
 from feedback.archive.migrations import all_migrations
-from feedback.models import ArticleState, Histogram, Site, VoteEvent
+from feedback.models import ArticleState, Comment, CommentStatus, Histogram, Site, VoteEvent
 
 _BUSY_TIMEOUT_MS = 10_000
 
@@ -21,9 +21,9 @@ _BUSY_TIMEOUT_MS = 10_000
 # not newer than the stored vote are ignored, which makes a replayed batch change nothing; each
 # remaining event that changes a score is logged with the score it replaced.
 _LOG_EVENTS = """
-INSERT INTO vote_events (site, article, reader, old_score, new_score, at)
-SELECT site, article, reader, old_score, score, at FROM (
-    SELECT i.seq, i.site, i.article, i.reader, i.score, i.at,
+INSERT INTO vote_events (site, article, reader, old_score, new_score, at, suspect)
+SELECT site, article, reader, old_score, score, at, suspect FROM (
+    SELECT i.seq, i.site, i.article, i.reader, i.score, i.at, i.suspect,
            LAG(i.score, 1, v.score) OVER (PARTITION BY i.site, i.article, i.reader ORDER BY i.seq) AS old_score
     FROM incoming AS i
     LEFT JOIN votes AS v ON v.site = i.site AND v.article = i.article AND v.reader = i.reader
@@ -34,13 +34,13 @@ ORDER BY seq
 """
 
 _UPSERT_LATEST = """
-INSERT INTO votes (site, article, reader, score, version, updated_at)
-SELECT site, article, reader, score, version, at FROM (
-    SELECT site, article, reader, score, version, at, max(seq)
+INSERT INTO votes (site, article, reader, score, version, updated_at, suspect)
+SELECT site, article, reader, score, version, at, suspect FROM (
+    SELECT site, article, reader, score, version, at, suspect, max(seq)
     FROM incoming GROUP BY site, article, reader
 ) WHERE true
 ON CONFLICT (site, article, reader) DO UPDATE
-SET score = excluded.score, version = excluded.version, updated_at = excluded.updated_at
+SET score = excluded.score, version = excluded.version, updated_at = excluded.updated_at, suspect = excluded.suspect
 WHERE excluded.version > votes.version
 """
 
@@ -107,20 +107,31 @@ class Archive:
     async def save_site(self, site: Site) -> None:
         async with self._transaction():
             await self._connection.execute(
-                "INSERT INTO sites (id, origins, created_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (id) DO UPDATE SET origins = excluded.origins",
-                (site.id, json.dumps(list(site.origins)).decode(), _now_ms()),
+                "INSERT INTO sites (id, origins, moderation, blocked_words, created_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET origins = excluded.origins, moderation = excluded.moderation, "
+                "blocked_words = excluded.blocked_words",
+                (
+                    site.id,
+                    json.dumps(list(site.origins)).decode(),
+                    site.moderation,
+                    json.dumps(list(site.blocked_words)).decode(),
+                    _now_ms(),
+                ),
             )
 
     async def sites(self) -> list[Site]:
-        rows = await self._fetch("SELECT id, origins FROM sites ORDER BY id")
-        return [Site(site_id, tuple(json.loads(origins))) for site_id, origins in rows]
+        rows = await self._fetch("SELECT id, origins, moderation, blocked_words FROM sites ORDER BY id")
+        return [
+            Site(site_id, tuple(json.loads(origins)), moderation, tuple(json.loads(blocked_words)))
+            for site_id, origins, moderation, blocked_words in rows
+        ]
 
     # Votes
 
     async def histogram(self, site: str, article: str) -> Histogram:
         rows = await self._fetch(
-            "SELECT score, count(*) FROM votes WHERE site = ? AND article = ? AND score IS NOT NULL GROUP BY score",
+            "SELECT score, count(*) FROM votes WHERE site = ? AND article = ? AND score IS NOT NULL AND NOT suspect "
+            "GROUP BY score",
             (site, article),
         )
         counts: dict[int, int] = {score: votes for score, votes in rows}
@@ -132,34 +143,56 @@ class Archive:
         )
         return rows[0][0] if rows else None
 
+    async def approved_comments(self, site: str, article: str) -> int:
+        rows = await self._fetch(
+            "SELECT count(*) FROM comments WHERE site = ? AND article = ? AND status = 'approved'", (site, article)
+        )
+        count: int = rows[0][0]
+        return count
+
     async def article_state(self, site: str, article: str, shard: int) -> ArticleState:
-        """Current votes of an article and the flush position of its shard, from one snapshot."""
+        """Current votes and approved comments of an article and the flush position of its
+        shard, from one snapshot."""
         # One statement reads one consistent snapshot, without holding a transaction open.
         rows = await self._fetch(
-            "SELECT 'vote', reader, score FROM votes WHERE site = ? AND article = ? AND score IS NOT NULL "
-            "UNION ALL SELECT 'position', epoch, last_id FROM flush_positions WHERE shard = ?",
-            (site, article, shard),
+            "SELECT 'vote', reader, score, suspect FROM votes WHERE site = ? AND article = ? AND score IS NOT NULL "
+            "UNION ALL SELECT 'position', epoch, last_id, NULL FROM flush_positions WHERE shard = ? "
+            "UNION ALL SELECT 'comments', count(*), NULL, NULL FROM comments "
+            "WHERE site = ? AND article = ? AND status = 'approved'",
+            (site, article, shard, site, article),
         )
-        scores = {reader: score for kind, reader, score in rows if kind == "vote"}
-        position = [(epoch, last_id) for kind, epoch, last_id in rows if kind == "position"]
-        epoch, last_id = position[0] if position else (None, None)
-        return ArticleState(scores, epoch, last_id)
+        scores: dict[str, int] = {}
+        suspect_scores: dict[str, int] = {}
+        epoch = last_id = None
+        comments = 0
+        for kind, first, second, suspect in rows:
+            if kind == "vote":
+                (suspect_scores if suspect else scores)[first] = second
+            elif kind == "position":
+                epoch, last_id = first, second
+            else:
+                comments = first
+        return ArticleState(scores, epoch, last_id, suspect_scores, comments)
 
     async def record_direct_vote(self, event: VoteEvent) -> None:
-        """Store a vote that could not go through Redis, and remember its article as written here."""
-        change = event.change
+        """Store a vote that could not go through Redis, and mark Redis's copy of its article stale."""
         async with self._transaction():
             await self._apply((event,))
-            await self._connection.execute(
-                "INSERT INTO direct_articles (site, article, mark) VALUES (?, ?, 1) "
-                "ON CONFLICT (site, article) DO UPDATE SET mark = mark + 1",
-                (change.site, change.article),
-            )
+            await self._mark_stale([(event.change.site, event.change.article)])
 
-    async def apply_flushed_events(self, shard: int, epoch: str, last_id: str, events: Iterable[VoteEvent]) -> None:
+    async def record_direct_comment(self, comment: Comment) -> None:
+        """Store a comment that could not go through Redis, and mark Redis's copy of its article stale."""
+        async with self._transaction():
+            await self._insert_comments((comment,))
+            await self._mark_stale([(comment.site, comment.article)])
+
+    async def apply_flushed_events(
+        self, shard: int, epoch: str, last_id: str, votes: Iterable[VoteEvent], comments: Iterable[Comment]
+    ) -> None:
         """Apply events read from a shard's stream and record how far they reach, atomically."""
         async with self._transaction():
-            await self._apply(events)
+            await self._apply(votes)
+            await self._insert_comments(comments)
             await self._connection.execute(
                 "INSERT INTO flush_positions (shard, epoch, last_id) VALUES (?, ?, ?) "
                 "ON CONFLICT (shard) DO UPDATE SET epoch = excluded.epoch, last_id = excluded.last_id",
@@ -170,30 +203,107 @@ class Archive:
         rows = await self._fetch("SELECT epoch, last_id FROM flush_positions WHERE shard = ?", (shard,))
         return (rows[0][0], rows[0][1]) if rows else None
 
-    async def direct_articles(self) -> list[tuple[str, str, int]]:
-        rows = await self._fetch("SELECT site, article, mark FROM direct_articles")
+    async def stale_articles(self) -> list[tuple[str, str, int]]:
+        rows = await self._fetch("SELECT site, article, mark FROM stale_articles")
         return [(site, article, mark) for site, article, mark in rows]
 
-    async def forget_direct_article(self, site: str, article: str, mark: int) -> None:
-        """Forget a direct-written article unless it was written directly again since `mark`."""
+    async def forget_stale_article(self, site: str, article: str, mark: int) -> None:
+        """Forget a stale article unless it was changed behind Redis's back again since `mark`."""
         async with self._transaction():
             await self._connection.execute(
-                "DELETE FROM direct_articles WHERE site = ? AND article = ? AND mark = ?", (site, article, mark)
+                "DELETE FROM stale_articles WHERE site = ? AND article = ? AND mark = ?", (site, article, mark)
             )
+
+    async def _mark_stale(self, articles: Iterable[tuple[str, str]]) -> None:
+        """Inside a transaction: Redis's copy of these articles no longer matches SQLite."""
+        await self._connection.executemany(
+            "INSERT INTO stale_articles (site, article, mark) VALUES (?, ?, 1) "
+            "ON CONFLICT (site, article) DO UPDATE SET mark = mark + 1",
+            articles,
+        )
+
+    # Comments
+
+    async def comments_page(
+        self, site: str, article: str, before: str | None, limit: int, reader: str | None
+    ) -> list[Comment]:
+        """Newest first: approved comments (and `reader`'s own not yet public ones) older than
+        the comment `before`."""
+        rows = await self._fetch(
+            f"SELECT {_COMMENT_COLUMNS} FROM comments WHERE site = ? AND article = ? AND id < ? "
+            "AND (status = 'approved' OR (reader = ? AND status IN ('pending', 'spam'))) ORDER BY id DESC LIMIT ?",
+            (site, article, before or "~", reader or "", limit),
+        )
+        return [_comment(row) for row in rows]
+
+    async def stored_comment_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of these comments SQLite holds."""
+        if not ids:
+            return set()
+        rows = await self._fetch(f"SELECT id FROM comments WHERE id IN ({', '.join('?' * len(ids))})", ids)
+        return {comment_id for (comment_id,) in rows}
+
+    async def comments(
+        self, site: str, status: CommentStatus | None, article: str | None, before: str | None, limit: int
+    ) -> list[Comment]:
+        """A site's comments for editors, newest first, optionally of one status or article."""
+        rows = await self._fetch(
+            f"SELECT {_COMMENT_COLUMNS} FROM comments WHERE site = ? AND status = coalesce(?, status) "
+            "AND article = coalesce(?, article) AND id < ? ORDER BY id DESC LIMIT ?",
+            (site, status, article, before or "~", limit),
+        )
+        return [_comment(row) for row in rows]
+
+    async def moderate_comments(self, ids: Sequence[str], status: CommentStatus | None) -> list[str]:
+        """Set the status of comments (None deletes them); returns the ids found.
+
+        Their articles' approved counts change, so Redis's copies of them are marked stale."""
+        async with self._transaction():
+            placeholders = ", ".join("?" * len(ids))
+            rows = await self._connection.execute_fetchall(
+                f"SELECT id, site, article FROM comments WHERE id IN ({placeholders})", ids
+            )
+            if status is None:
+                await self._connection.execute(f"DELETE FROM comments WHERE id IN ({placeholders})", ids)
+            else:
+                await self._connection.execute(
+                    f"UPDATE comments SET status = ?, moderated_at = ? WHERE id IN ({placeholders})",
+                    (status, _now_ms(), *ids),
+                )
+            await self._mark_stale({(site, article) for _, site, article in rows})
+        return [comment_id for comment_id, _, _ in rows]
+
+    async def _insert_comments(self, comments: Iterable[Comment]) -> None:
+        """Inside a transaction: store new comments; one stored already keeps its (moderated) state."""
+        await self._connection.executemany(
+            f"INSERT INTO comments ({_COMMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            ((c.id, c.site, c.article, c.reader, c.author, c.body, c.status, c.created_at_ms) for c in comments),
+        )
 
     async def _apply(self, events: Iterable[VoteEvent]) -> None:
         """Inside a transaction: apply vote events in order, newest version per reader winning."""
         await self._connection.execute(
             "CREATE TEMP TABLE IF NOT EXISTS incoming (seq INTEGER PRIMARY KEY, site TEXT, article TEXT, "
-            "reader TEXT, score INTEGER, version INTEGER, at INTEGER)"
+            "reader TEXT, score INTEGER, version INTEGER, at INTEGER, suspect INTEGER)"
         )
         await self._connection.execute("DELETE FROM incoming")
         await self._connection.executemany(
-            "INSERT INTO incoming (site, article, reader, score, version, at) VALUES (?, ?, ?, ?, ?, ?)",
-            ((e.change.site, e.change.article, e.change.reader, e.change.score, e.version, e.at_ms) for e in events),
+            "INSERT INTO incoming (site, article, reader, score, version, at, suspect) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                (e.change.site, e.change.article, e.change.reader, e.change.score, e.version, e.at_ms, e.change.suspect)
+                for e in events
+            ),
         )
         await self._connection.execute(_LOG_EVENTS)
         await self._connection.execute(_UPSERT_LATEST)
+
+
+_COMMENT_COLUMNS = "id, site, article, reader, author, body, status, created_at"
+
+
+def _comment(row: aiosqlite.Row) -> Comment:
+    comment_id, site, article, reader, author, body, status, created_at = row
+    return Comment(comment_id, site, article, reader, author, body, status, created_at)
 
 
 def _now_ms() -> int:

@@ -18,3 +18,42 @@ end
 local function digest_of(key)
   return string.sub(key, -32)
 end
+
+-- The prefix of a shard's keys, "feedback:{s}:", from its meta hash's key.
+local function shard_prefix(meta)
+  return string.sub(meta, 1, -5)
+end
+
+-- Rate limits, as a generic cell rate algorithm: `count` requests per `period` ms, in bursts of
+-- up to `count`. A key holds the "theoretical arrival time" of the next request. The keys share
+-- the shard's hash tag, so they live in the slot of the script's declared keys.
+-- Returns how many ms to wait (0 = allowed now) and the arrival time to store when taken.
+local function rate_wait(key, count, period, now)
+  local arrival = tonumber(redis.call('GET', key) or '0')
+  if arrival < now then arrival = now end
+  local next_arrival = arrival + period / count
+  local wait = next_arrival - now - period
+  if wait > 0 then return math.ceil(wait), nil end
+  return 0, next_arrival
+end
+
+-- Check one request against the limits of its reader and of its address ('' = unknown), and
+-- take from both only when both allow it. `kind` names the action ('v'ote, 'c'omment);
+-- `count` nil = no limit. Returns how many ms to wait, 0 = allowed and counted.
+local function rate_limit(prefix, kind, count, period, site, reader, address, now)
+  if not count then return 0 end
+  local keys = {prefix .. 'rate:' .. kind .. ':' .. site .. ':r:' .. reader}
+  if address ~= '' then keys[2] = prefix .. 'rate:' .. kind .. ':' .. site .. ':a:' .. address end
+  local arrivals = {}
+  local longest = 0
+  for i, key in ipairs(keys) do
+    local wait, arrival = rate_wait(key, count, period, now)
+    if wait > longest then longest = wait end
+    arrivals[i] = arrival
+  end
+  if longest > 0 then return longest end
+  for i, key in ipairs(keys) do
+    redis.call('SET', key, tostring(arrivals[i]), 'PX', math.ceil(arrivals[i] - now))
+  end
+  return 0
+end

@@ -1,8 +1,8 @@
--- Drop an article's state from Redis, only when all its votes are flushed to SQLite.
--- KEYS: shard meta hash, shard touched zset, article hash.
+-- Drop an article's state from Redis, only when all its events are flushed to SQLite.
+-- KEYS: shard meta hash, shard touched zset, article hash, article's unflushed comments hash.
 -- ARGV: how many ms the article must have gone untouched ('' = any).
 -- Returns 1 when the article is gone, 0 when it must stay.
-local meta, touched, key = KEYS[1], KEYS[2], KEYS[3]
+local meta, touched, key, comments = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 
 local last_event = redis.call('HGET', key, '#e')
 if last_event then
@@ -13,6 +13,6 @@ if ARGV[1] ~= '' then
   local touched_at = redis.call('ZSCORE', touched, digest_of(key))
   if touched_at and tonumber(touched_at) > now_ms() - tonumber(ARGV[1]) then return 0 end
 end
-redis.call('DEL', key)
+redis.call('DEL', key, comments)
 redis.call('ZREM', touched, digest_of(key))
 return 1

@@ -1,10 +1,17 @@
 -- Apply a batch of vote changes to hot articles, in order.
 -- KEYS: shard meta hash, shard event stream, shard touched zset, then one article hash per vote.
--- ARGV: epoch to create the shard's stream lifetime with, then per vote one change:
---       "score<TAB>reader<TAB>site<TAB>article" (score 0 withdraws), which is also the event
---       appended to the stream. One argument per vote keeps the client's work per vote small.
--- Returns 6 integers per vote: loaded (0 = cold: load it and retry), then the article's
--- histogram for scores 1..5 after the change.
+-- ARGV: epoch to create the shard's stream lifetime with; the vote rate limit as count and
+--       period in ms ('' = none); the cap of distinct readers per address per article per day
+--       ('' = none); then per vote one change: "address<TAB>score<TAB>reader<TAB>site<TAB>article"
+--       (score 0 withdraws; address '' = unknown). Without its address, the change is also the
+--       event appended to the stream: one argument per vote keeps the client's work small.
+-- Returns 8 integers per vote: status (0 = cold: load it and retry; 1 = applied; 2 = over the
+-- rate limit, nothing applied), the article's histogram for scores 1..5 after the change, its
+-- approved comments, and for status 2 the ms to wait.
+--
+-- A reader's vote is counted, or suspect: past the cap of distinct readers its address brought
+-- to this article today. A suspect vote is kept in the field '!reader' (its events go to the
+-- stream as 's', not 'e') and counts in no histogram; it stays suspect when changed.
 local meta, events, touched = KEYS[1], KEYS[2], KEYS[3]
 -- A script is not rolled back when it fails half-way: check every key before writing any, so
 -- that a batch is applied whole or not at all.
@@ -15,36 +22,60 @@ for i = 4, #KEYS do
   end
 end
 redis.call('HSETNX', meta, 'epoch', ARGV[1])
+local rate_count, rate_period, cap = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local prefix = shard_prefix(meta)
 local now = now_ms()
+local day = math.floor(now / 86400000)
 local out = {}
 for i = 1, #KEYS - 3 do
-  local key, change = KEYS[3 + i], ARGV[1 + i]
-  local score, reader = string.match(change, '^(%d)\t([^\t]+)\t')
+  local key = KEYS[3 + i]
+  local address, change = string.match(ARGV[4 + i], '^([^\t]*)\t(.*)$')
+  local score, reader, site = string.match(change, '^(%d)\t([^\t]+)\t([^\t]+)\t')
   score = tonumber(score)
-  local state = redis.call('HMGET', key, '#1', '#2', '#3', '#4', '#5', reader)
+  local state = redis.call('HMGET', key, '#1', '#2', '#3', '#4', '#5', '#c', reader, '!' .. reader)
+  local counts = {}
+  for j = 1, 6 do counts[j] = tonumber(state[j] or '0') end
+  local status, wait = 1, 0
   if not state[1] then
-    for _ = 1, 6 do out[#out + 1] = 0 end
+    status = 0
   else
-    local counts = {tonumber(state[1]), tonumber(state[2]), tonumber(state[3]), tonumber(state[4]), tonumber(state[5])}
-    local previous = tonumber(state[6] or '0')
+    wait = rate_limit(prefix, 'v', rate_count, rate_period, site, reader, address, now)
+    if wait > 0 then status = 2 end
+  end
+  if status == 1 then
+    local counted, suspect_score = tonumber(state[7] or '0'), tonumber(state[8] or '0')
+    local suspect = suspect_score > 0
+    if counted == 0 and not suspect and score > 0 and cap and address ~= '' then
+      -- A reader new to this article: count it against its address's cap for today.
+      local readers = prefix .. 'cap:' .. digest_of(key) .. ':' .. day
+      suspect = redis.call('HINCRBY', readers, address, 1) > cap
+      redis.call('EXPIRE', readers, 86400)
+    end
+    local field, previous = reader, counted
+    if suspect then field, previous = '!' .. reader, suspect_score end
     if previous ~= score then
-      local id = redis.call('XADD', events, '*', 'e', change)
-      if previous > 0 then
-        redis.call('HINCRBY', key, '#' .. previous, -1)
-        counts[previous] = counts[previous] - 1
+      local id = redis.call('XADD', events, '*', suspect and 's' or 'e', change)
+      if not suspect then
+        if previous > 0 then
+          redis.call('HINCRBY', key, '#' .. previous, -1)
+          counts[previous] = counts[previous] - 1
+        end
+        if score > 0 then
+          redis.call('HINCRBY', key, '#' .. score, 1)
+          counts[score] = counts[score] + 1
+        end
       end
       if score > 0 then
-        redis.call('HINCRBY', key, '#' .. score, 1)
-        counts[score] = counts[score] + 1
-        redis.call('HSET', key, reader, score, '#e', id)
+        redis.call('HSET', key, field, score, '#e', id)
       else
-        redis.call('HDEL', key, reader)
+        redis.call('HDEL', key, field)
         redis.call('HSET', key, '#e', id)
       end
     end
     redis.call('ZADD', touched, now, digest_of(key))
-    out[#out + 1] = 1
-    for j = 1, 5 do out[#out + 1] = counts[j] end
   end
+  out[#out + 1] = status
+  for j = 1, 6 do out[#out + 1] = counts[j] end
+  out[#out + 1] = wait
 end
 return out

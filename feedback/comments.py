@@ -1,0 +1,99 @@
+"""Readers' comments: posted through Redis (SQLite when Redis cannot be reached), read from
+both, moderated in SQLite.
+
+A comment waits in Redis, with the article's other events, until the flusher moves it to
+SQLite; a page of comments therefore merges the two. An editor's decision changes SQLite, and
+marks Redis's copy of the article (its approved count) stale until the flusher drops it.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from feedback.archive import Archive
+from feedback.errors import RateLimited
+from feedback.hot import HotArticles
+from feedback.models import Comment, CommentStatus, Site
+from feedback.settings import Rate
+from feedback.store import Outcome, Store
+
+
+@dataclass(frozen=True)
+class CommentPage:
+    comments: list[Comment]
+    next_before: str | None
+    """The cursor of the next (older) page, None on the last one."""
+    approved: int
+    """How many approved comments the article has in all."""
+
+
+class Comments:
+    def __init__(self, hot: HotArticles, archive: Archive, rate: Rate | None) -> None:
+        self._hot = hot
+        self._archive = archive
+        self._rate = rate
+
+    async def post(
+        self, site: Site, article: str, reader: str, author: str | None, body: str, honeypot: bool, address: str
+    ) -> tuple[Comment, CommentStatus]:
+        """Store a new comment; returns it and the status to tell its writer.
+
+        A comment that fills the honeypot or holds a blocked word is spam, and its writer is told
+        what any other comment would get, so that a bot learns nothing. Raises RateLimited."""
+        public_status: CommentStatus = "approved" if site.moderation == "post" else "pending"
+        status = "spam" if honeypot or _blocked(body, site.blocked_words) else public_status
+        now_ms = time.time_ns() // 1_000_000
+        comment = Comment(new_comment_id(now_ms), site.id, article, reader, author, body, status, now_ms)
+        outcome = await self._hot.attempt(lambda store: self._add(store, comment, address))
+        if outcome is None:
+            # Without Redis there are no limits to check: an outage must not block readers.
+            await self._archive.record_direct_comment(comment)
+        elif outcome.retry_after_ms:
+            raise RateLimited("comments", outcome.retry_after_ms)
+        return comment, public_status
+
+    async def page(self, site: str, article: str, limit: int, before: str | None, reader: str | None) -> CommentPage:
+        """Approved comments, newest first, older than the comment `before`; with `reader`, that
+        reader's own comments not yet public too."""
+        # Redis first: a comment flushed between the two reads is then found in SQLite.
+        unflushed = await self._hot.attempt(lambda store: store.unflushed_comments(site, article)) or []
+        stored = await self._archive.comments_page(site, article, before, limit + 1, reader)
+        # SQLite's copy wins: an editor may have moderated it already.
+        in_archive = await self._archive.stored_comment_ids([comment.id for comment in unflushed])
+        only_in_redis = [comment for comment in unflushed if comment.id not in in_archive]
+        newer = [
+            comment
+            for comment in only_in_redis
+            if (before is None or comment.id < before) and _visible_to(comment, reader)
+        ]
+        merged = sorted([*stored, *newer], key=lambda comment: comment.id, reverse=True)
+        approved = await self._archive.approved_comments(site, article)
+        approved += sum(comment.status == "approved" for comment in only_in_redis)
+        next_before = merged[limit - 1].id if len(merged) > limit else None
+        return CommentPage(merged[:limit], next_before, approved)
+
+    async def _add(self, store: Store, comment: Comment, address: str) -> Outcome:
+        async def add(comments: Sequence[Comment]) -> list[Outcome | None]:
+            return [await store.add_comment(one, address, self._rate) for one in comments]
+
+        (outcome,) = await self._hot.run([comment], add)
+        return outcome
+
+
+def new_comment_id(now_ms: int) -> str:
+    """12 hex digits of milliseconds, then 8 random ones: ids sort by creation time."""
+    return f"{now_ms:012x}{secrets.token_hex(4)}"
+
+
+def _visible_to(comment: Comment, reader: str | None) -> bool:
+    return comment.status == "approved" or (comment.reader == reader and comment.status in ("pending", "spam"))
+
+
+def _blocked(body: str, blocked_words: Sequence[str]) -> bool:
+    """Whether `body` holds one of the words (or phrases) as a whole word, ignoring case."""
+    text = body.casefold()
+    return any(re.search(rf"(?<!\w){re.escape(word.casefold())}(?!\w)", text) for word in blocked_words)

@@ -1,0 +1,83 @@
+"""Abuse-limit and proxy settings read from the environment."""
+
+from __future__ import annotations
+
+from ipaddress import ip_network
+
+import pytest
+
+from feedback.settings import Rate, Settings, SettingsError
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings.vote_rate == Rate(count=60, period_ms=60_000)
+    assert settings.comment_rate == Rate(count=5, period_ms=60_000)
+    assert settings.readers_per_address == 30
+    assert settings.trusted_proxies == ()
+
+
+@pytest.mark.parametrize(
+    ("raw", "rate"),
+    [
+        ("", Rate(60, 60_000)),
+        ("10/second", Rate(10, 1_000)),
+        ("60/minute", Rate(60, 60_000)),
+        (" 100 / HOUR ", Rate(100, 3_600_000)),
+        ("1/Day", Rate(1, 86_400_000)),
+        ("off", None),
+        (" OFF ", None),
+    ],
+)
+def test_vote_rate(raw: str, rate: Rate | None) -> None:
+    assert Settings.from_env({"FEEDBACK_VOTE_RATE": raw}).vote_rate == rate
+
+
+@pytest.mark.parametrize(("raw", "rate"), [("", Rate(5, 60_000)), ("2/second", Rate(2, 1_000)), ("Off", None)])
+def test_comment_rate(raw: str, rate: Rate | None) -> None:
+    assert Settings.from_env({"FEEDBACK_COMMENT_RATE": raw}).comment_rate == rate
+
+
+@pytest.mark.parametrize("name", ["FEEDBACK_VOTE_RATE", "FEEDBACK_COMMENT_RATE"])
+@pytest.mark.parametrize(
+    "raw", ["abc", "60", "/minute", "0/minute", "-1/minute", "1.5/minute", "60/min", "60/minutes", "60/minute/2"]
+)
+def test_bad_rate_is_refused_naming_the_variable_and_value(name: str, raw: str) -> None:
+    with pytest.raises(SettingsError, match=f"{name} must be like 60/minute .* or 'off', got '{raw}'"):
+        Settings.from_env({name: raw})
+
+
+@pytest.mark.parametrize(
+    ("rate", "text"), [(Rate(60, 60_000), "60/minute"), (Rate(1, 86_400_000), "1/day"), (Rate(3, 1_500), "3/1500ms")]
+)
+def test_rate_reads_back_as_written(rate: Rate, text: str) -> None:
+    assert str(rate) == text
+
+
+@pytest.mark.parametrize(("raw", "readers"), [("", 30), ("1", 1), (" 500 ", 500), ("off", None), ("OFF", None)])
+def test_readers_per_address(raw: str, readers: int | None) -> None:
+    assert Settings.from_env({"FEEDBACK_READERS_PER_ADDRESS": raw}).readers_per_address == readers
+
+
+@pytest.mark.parametrize("raw", ["0", "-3", "1.5", "abc", "²", "1" * 5000])
+def test_bad_readers_per_address_is_refused(raw: str) -> None:
+    with pytest.raises(
+        SettingsError, match="FEEDBACK_READERS_PER_ADDRESS must be a whole number of at least 1 or 'off'"
+    ):
+        Settings.from_env({"FEEDBACK_READERS_PER_ADDRESS": raw})
+
+
+def test_trusted_proxies_are_addresses_and_networks() -> None:
+    settings = Settings.from_env({"FEEDBACK_TRUSTED_PROXIES": "127.0.0.1, 10.1.2.3/8,::1 , fd00::/8,"})
+    assert settings.trusted_proxies == (
+        ip_network("127.0.0.1/32"),
+        ip_network("10.0.0.0/8"),
+        ip_network("::1/128"),
+        ip_network("fd00::/8"),
+    )
+
+
+@pytest.mark.parametrize("bad", ["localhost", "10.0.0.0/33", "300.1.1.1", "10.0.0.0/8/8"])
+def test_bad_trusted_proxy_is_refused_naming_it(bad: str) -> None:
+    with pytest.raises(SettingsError, match=f"FEEDBACK_TRUSTED_PROXIES .*'{bad}' is neither"):
+        Settings.from_env({"FEEDBACK_TRUSTED_PROXIES": f"127.0.0.1, {bad}"})
