@@ -149,7 +149,10 @@ class LiveServer:
 @contextlib.asynccontextmanager
 async def serve(settings: Settings) -> AsyncIterator[LiveServer]:
     port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    # As the README's run commands: X-Forwarded-For is the app's business (FEEDBACK_TRUSTED_PROXIES).
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on", proxy_headers=False
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
