@@ -1,4 +1,5 @@
-"""The command line: `python -m feedback site add|list`, `python -m feedback flush`."""
+"""The command line: `python -m feedback site add|list`, `comments list|approve|reject|spam|delete`,
+`flush`."""
 
 from __future__ import annotations
 
@@ -6,13 +7,16 @@ import argparse
 import asyncio
 import signal
 import sys
+import unicodedata
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import get_args
 
-from feedback import validation
+from feedback import json, validation
 from feedback.archive import Archive
 from feedback.errors import ApiError
 from feedback.flusher import Flusher, run_periodically
-from feedback.models import Site
+from feedback.models import Comment, CommentStatus, Moderation, Site
 from feedback.settings import Settings, SettingsError
 from feedback.store import REDIS_UNAVAILABLE, Store, connect
 
@@ -43,22 +47,64 @@ def _parser() -> argparse.ArgumentParser:
     site_commands = site.add_subparsers(title="site commands", required=True, metavar="COMMAND")
     add = site_commands.add_parser(
         "add",
-        help="create a site or update its origins",
-        description="Create a site, or replace the allowed origins of an existing one.",
+        help="create a site or change its settings",
+        description="Create a site, or change the settings of an existing one: the options given replace "
+        "their current values, the others stay as they are.",
     )
     add.add_argument("site", type=_site_id, help="site id: 1-64 characters of a-z, 0-9 and '-'")
     add.add_argument(
         "--origin",
         dest="origins",
         action="append",
-        required=True,
         type=_origin,
         metavar="URL",
-        help="an origin allowed to call the API from a browser, e.g. https://news.example.vn (repeatable)",
+        help="an origin allowed to call the API from a browser, e.g. https://news.example.vn (repeatable; "
+        "required for a new site)",
     )
+    add.add_argument(
+        "--moderation",
+        choices=get_args(Moderation),
+        help="pre: a comment shows once an editor approves it (the default); post: at once, removable later",
+    )
+    blocked = add.add_mutually_exclusive_group()
+    blocked.add_argument(
+        "--blocked-word",
+        dest="blocked_words",
+        action="append",
+        type=_blocked_word,
+        metavar="WORD",
+        help="a word or phrase that sends a comment holding it to spam, ignoring case (repeatable)",
+    )
+    blocked.add_argument("--no-blocked-words", action="store_true", help="clear the list of blocked words")
     add.set_defaults(command=_site_add)
-    listing = site_commands.add_parser("list", help="list sites and their origins", description="List sites.")
+    listing = site_commands.add_parser(
+        "list",
+        help="list sites",
+        description="List sites, one per line: id, origins, moderation, blocked words (tab-separated).",
+    )
     listing.set_defaults(command=_site_list)
+
+    comments = commands.add_parser(
+        "comments",
+        help="read and moderate comments",
+        description="Read and moderate readers' comments. Comments reach the archive from Redis within "
+        "FEEDBACK_FLUSH_SECONDS; a decision shows on the site at once, in articles' counts after the next flush.",
+    )
+    comment_commands = comments.add_subparsers(title="comments commands", required=True, metavar="COMMAND")
+    comment_list = comment_commands.add_parser(
+        "list", help="list a site's comments, newest first", description="List a site's comments, newest first."
+    )
+    comment_list.add_argument("site", type=_site_id, help="site id")
+    comment_list.add_argument("--status", choices=get_args(CommentStatus), help="only comments of this status")
+    comment_list.add_argument("--article", type=_article_id, help="only comments on this article")
+    comment_list.add_argument("--limit", type=int, default=50, help="at most this many comments (50)")
+    comment_list.add_argument("--before", type=_comment_id, metavar="ID", help="only comments older than this one")
+    comment_list.add_argument("--json", action="store_true", help="print a JSON array instead of lines")
+    comment_list.set_defaults(command=_comments_list)
+    for action, status, summary in _MODERATION_ACTIONS:
+        moderate = comment_commands.add_parser(action, help=summary, description=f"{summary[0].upper()}{summary[1:]}.")
+        moderate.add_argument("ids", nargs="+", type=_comment_id, metavar="ID", help="comment id (repeatable)")
+        moderate.set_defaults(command=_comments_moderate, status=status, action=action)
 
     flush = commands.add_parser(
         "flush",
@@ -70,11 +116,40 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+_MODERATION_ACTIONS: list[tuple[str, CommentStatus | None, str]] = [
+    ("approve", "approved", "show comments on the site"),
+    ("reject", "rejected", "hide comments from the site"),
+    ("spam", "spam", "hide comments as spam"),
+    ("delete", None, "delete comments for good"),
+]
+
+
 def _site_id(value: str) -> str:
     try:
         return validation.site_id(value)
     except ApiError as error:
         raise argparse.ArgumentTypeError(error.message) from None
+
+
+def _article_id(value: str) -> str:
+    try:
+        return validation.article_id(value)
+    except ApiError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
+
+
+def _comment_id(value: str) -> str:
+    try:
+        return validation.comment_id(value)
+    except ApiError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
+
+
+def _blocked_word(value: str) -> str:
+    word = unicodedata.normalize("NFC", value.strip())
+    if not word:
+        raise argparse.ArgumentTypeError("a blocked word must not be empty")
+    return word
 
 
 def _origin(value: str) -> str:
@@ -86,16 +161,71 @@ def _origin(value: str) -> str:
 
 async def _site_add(arguments: argparse.Namespace, settings: Settings) -> int:
     async with await Archive.open(settings.database_path) as archive:
-        await archive.save_site(Site(arguments.site, tuple(dict.fromkeys(arguments.origins))))
-    print(f"site {arguments.site}: {' '.join(dict.fromkeys(arguments.origins))}")
+        existing = {site.id: site for site in await archive.sites()}.get(arguments.site)
+        if existing is None and not arguments.origins:
+            print(f"error: site {arguments.site} is new: give at least one --origin", file=sys.stderr)
+            return 2
+        site = existing or Site(arguments.site, ())
+        if arguments.origins:
+            site = replace(site, origins=tuple(dict.fromkeys(arguments.origins)))
+        if arguments.moderation:
+            site = replace(site, moderation=arguments.moderation)
+        if arguments.blocked_words or arguments.no_blocked_words:
+            site = replace(site, blocked_words=tuple(dict.fromkeys(arguments.blocked_words or ())))
+        await archive.save_site(site)
+    print(_site_line(site))
     return 0
 
 
 async def _site_list(arguments: argparse.Namespace, settings: Settings) -> int:
     async with await Archive.open(settings.database_path) as archive:
         for site in await archive.sites():
-            print(f"{site.id}\t{' '.join(site.origins)}")
+            print(_site_line(site))
     return 0
+
+
+def _site_line(site: Site) -> str:
+    return f"{site.id}\t{' '.join(site.origins)}\t{site.moderation}\t{', '.join(site.blocked_words)}"
+
+
+async def _comments_list(arguments: argparse.Namespace, settings: Settings) -> int:
+    async with await Archive.open(settings.database_path) as archive:
+        comments = await archive.comments(
+            arguments.site, arguments.status, arguments.article, arguments.before, arguments.limit
+        )
+    if arguments.json:
+        print(json.dumps([_comment_fields(comment) for comment in comments]).decode())
+        return 0
+    for comment in comments:
+        # One comment per line: its line breaks are shown as the two characters \n.
+        body = comment.body.replace("\\", "\\\\").replace("\n", "\\n")
+        author = comment.author or "-"
+        print("\t".join([comment.id, comment.status, comment.created_at, comment.article, author, body]))
+    return 0
+
+
+def _comment_fields(comment: Comment) -> dict[str, str | None]:
+    return {
+        "id": comment.id,
+        "site": comment.site,
+        "article": comment.article,
+        "reader": comment.reader,
+        "author": comment.author,
+        "body": comment.body,
+        "status": comment.status,
+        "created_at": comment.created_at,
+    }
+
+
+async def _comments_moderate(arguments: argparse.Namespace, settings: Settings) -> int:
+    ids = list(dict.fromkeys(arguments.ids))
+    async with await Archive.open(settings.database_path) as archive:
+        found = await archive.moderate_comments(ids, arguments.status)
+    missing = [comment_id for comment_id in ids if comment_id not in found]
+    print(f"{arguments.action}: {len(found)} comment{'' if len(found) == 1 else 's'}")
+    for comment_id in missing:
+        print(f"error: no comment {comment_id} in the archive (a new one may still wait in Redis)", file=sys.stderr)
+    return 1 if missing else 0
 
 
 async def _flush(arguments: argparse.Namespace, settings: Settings) -> int:

@@ -43,7 +43,11 @@ class HotArticles:
         except REDIS_UNAVAILABLE as error:
             self._redis_retry_at = time.monotonic() + _REDIS_RETRY_SECONDS
             if not self._redis_down:
-                log.warning("Redis is unreachable (%s): requests go straight to SQLite until it answers", error)
+                log.warning(
+                    "Redis is unreachable (%s): votes and comments go straight to SQLite, without rate limits, "
+                    "until it answers",
+                    error,
+                )
                 self._redis_down = True
             return None
         if self._redis_down:

@@ -7,6 +7,7 @@ a frozen one costs three times as much to build.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Literal, Protocol, TypeVar
 
 Histogram = tuple[int, int, int, int, int]
@@ -72,6 +73,12 @@ class Comment:
     body: str
     status: CommentStatus
     created_at_ms: int
+
+    @property
+    def created_at(self) -> str:
+        """ISO 8601 in UTC to the second, as the API shows it: 2026-11-25T14:05:09Z."""
+        moment = datetime.fromtimestamp(self.created_at_ms / 1000, UTC)
+        return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)

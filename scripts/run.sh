@@ -115,7 +115,7 @@ fi
 "$PYTHON" -m feedback site add demo "${origins[@]}"
 
 echo "Demo article: http://127.0.0.1:${PORT}/"
-uvicorn=(.venv/bin/uvicorn server:app --host 127.0.0.1 --port "$PORT" --no-access-log)
+uvicorn=(.venv/bin/uvicorn server:app --host 127.0.0.1 --port "$PORT" --no-access-log --no-proxy-headers)
 if [ -z "$redis_pid" ]; then
     exec "${uvicorn[@]}"
 fi

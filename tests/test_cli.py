@@ -1,7 +1,8 @@
-"""`python -m feedback`: sites and flushing, as an operator types them."""
+"""`python -m feedback`: sites, comments and flushing, as an operator types them."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -23,7 +24,20 @@ def feedback(settings: Settings, *arguments: str) -> subprocess.CompletedProcess
     )
 
 
-@pytest.mark.parametrize("command", [[], ["site"], ["site", "add"], ["site", "list"], ["flush"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["site"],
+        ["site", "add"],
+        ["site", "list"],
+        ["flush"],
+        ["comments"],
+        ["comments", "list"],
+        ["comments", "approve"],
+        ["comments", "delete"],
+    ],
+)
 def test_every_command_has_help(settings: Settings, command: list[str]) -> None:
     result = feedback(settings, *command, "--help")
     assert result.returncode == 0
@@ -44,13 +58,17 @@ def test_site_add_creates_the_database_and_site_list_shows_it(settings: Settings
     )
     assert result.returncode == 0, result.stderr
     listing = feedback(settings, "site", "list")
-    assert listing.stdout.splitlines() == ["bao-moi\thttps://baomoi.example.vn http://localhost:8080"]
+    assert listing.stdout.splitlines() == ["bao-moi\thttps://baomoi.example.vn http://localhost:8080\tpre\t"]
 
 
-def test_site_add_again_replaces_the_origins(settings: Settings) -> None:
-    feedback(settings, "site", "add", "bao-moi", "--origin", "https://a.example")
+def test_site_add_again_replaces_only_the_settings_given(settings: Settings) -> None:
+    feedback(settings, "site", "add", "bao-moi", "--origin", "https://a.example", "--blocked-word", "cờ bạc")
     feedback(settings, "site", "add", "bao-moi", "--origin", "https://b.example")
-    assert feedback(settings, "site", "list").stdout.splitlines() == ["bao-moi\thttps://b.example"]
+    assert feedback(settings, "site", "list").stdout.splitlines() == ["bao-moi\thttps://b.example\tpre\tcờ bạc"]
+    feedback(settings, "site", "add", "bao-moi", "--moderation", "post", "--blocked-word", "x", "--blocked-word", "y")
+    assert feedback(settings, "site", "list").stdout.splitlines() == ["bao-moi\thttps://b.example\tpost\tx, y"]
+    feedback(settings, "site", "add", "bao-moi", "--no-blocked-words")
+    assert feedback(settings, "site", "list").stdout.splitlines() == ["bao-moi\thttps://b.example\tpost\t"]
 
 
 @pytest.mark.parametrize(
@@ -60,6 +78,8 @@ def test_site_add_again_replaces_the_origins(settings: Settings) -> None:
         (["site", "add", "ok", "--origin", "ftp://a.example"], "origin"),
         (["site", "add", "ok", "--origin", "https://a.example/path"], "origin"),
         (["site", "add", "ok"], "--origin"),
+        (["site", "add", "ok", "--origin", "https://a.example", "--moderation", "later"], "--moderation"),
+        (["site", "add", "ok", "--origin", "https://a.example", "--blocked-word", " "], "blocked word"),
     ],
 )
 def test_site_add_rejects_bad_input_and_stores_nothing(settings: Settings, arguments: list[str], message: str) -> None:
@@ -85,3 +105,48 @@ async def test_flush_moves_pending_votes_into_sqlite(live: LiveServer) -> None:
     assert "flushed 1 vote events" in result.stdout
     with sqlite3.connect(live.settings.database_path) as db:
         assert db.execute("SELECT site, article, reader, score FROM votes").fetchall() == [(SITE, "bài-1", READER, 4)]
+
+
+async def test_comments_list_and_moderation(live: LiveServer) -> None:
+    comments_url = live.article_url("bài-1") + "/comments"
+    posted = []
+    for number, body in enumerate(["Hay quá!", "Dòng một\nDòng hai", "<b>spam</b>"]):
+        response = await live.client.post(comments_url, json={"reader": READER, "body": body, "author": f"A{number}"})
+        assert response.status_code == 202, response.text
+        posted.append(response.json()["id"])
+    assert feedback(live.settings, "flush").returncode == 0
+
+    listing = feedback(live.settings, "comments", "list", SITE, "--status", "pending")
+    lines = [line.split("\t") for line in listing.stdout.splitlines()]
+    assert [line[0] for line in lines] == posted[::-1]  # newest first
+    assert lines[1][1:2] + lines[1][3:] == ["pending", "bài-1", "A1", "Dòng một\\nDòng hai"]
+
+    assert feedback(live.settings, "comments", "approve", posted[0], posted[1]).stdout == "approve: 2 comments\n"
+    assert feedback(live.settings, "comments", "spam", posted[2]).returncode == 0
+    as_json = json.loads(feedback(live.settings, "comments", "list", SITE, "--json").stdout)
+    assert {comment["id"]: comment["status"] for comment in as_json} == {
+        posted[0]: "approved",
+        posted[1]: "approved",
+        posted[2]: "spam",
+    }
+    assert as_json[1]["body"] == "Dòng một\nDòng hai"
+    public = (await live.client.get(comments_url)).json()
+    assert [comment["id"] for comment in public["comments"]] == posted[1::-1]
+
+    assert feedback(live.settings, "flush").returncode == 0  # refreshes Redis's count of the article
+    assert (await live.summary("bài-1"))["comments"] == 2
+
+    deleted = feedback(live.settings, "comments", "delete", posted[0], "0" * 20)
+    assert deleted.returncode == 1
+    assert deleted.stdout == "delete: 1 comment\n"
+    assert f"no comment {'0' * 20}" in deleted.stderr
+    assert [c["id"] for c in json.loads(feedback(live.settings, "comments", "list", SITE, "--json").stdout)] == [
+        posted[2],
+        posted[1],
+    ]
+
+
+def test_comments_commands_reject_bad_ids(settings: Settings) -> None:
+    result = feedback(settings, "comments", "approve", "not-an-id")
+    assert result.returncode == 2
+    assert "comment id" in result.stderr

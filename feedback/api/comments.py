@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -46,12 +45,11 @@ async def get_comments(request: Request) -> Response:
 
 
 def _comment_json(comment: Comment) -> dict[str, Any]:
-    created_at = datetime.fromtimestamp(comment.created_at_ms / 1000, UTC)
     return {
         "id": comment.id,
         "author": comment.author,
         "body": comment.body,
-        "created_at": created_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "created_at": comment.created_at,
         # A reader's own comment that is not public yet (spam looks pending to its writer).
         "status": "approved" if comment.status == "approved" else "pending",
     }
