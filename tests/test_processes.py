@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +35,7 @@ class ServerProcess:
             "FEEDBACK_FLUSH_LEASE_SECONDS": "1",
             # A dozen writers on one address with fresh readers: the public limits would stop them.
             "FEEDBACK_VOTE_RATE": "off",
+            "FEEDBACK_COMMENT_RATE": "off",
             "FEEDBACK_READERS_PER_ADDRESS": "off",
         }
         command = [
@@ -77,6 +79,8 @@ class Outcomes:
     def __init__(self) -> None:
         self.possible: dict[Key, set[int | None]] = defaultdict(lambda: {None})
         self.acknowledged = 0
+        self.comments_acknowledged: set[str] = set()
+        self.comments_unanswered: set[str] = set()
 
     def answered(self, key: Key, value: int | None) -> None:
         self.possible[key] = {value}
@@ -86,13 +90,19 @@ class Outcomes:
         self.possible[key].add(value)
 
 
-async def write_until_stopped(url: str, writer: int, outcomes: Outcomes, stop: asyncio.Event) -> None:
-    """One writer owns its readers, so each reader's requests are sequential."""
-    rng = random.Random(writer)
+async def write_until_stopped(
+    url: str, writer: int, outcomes: Outcomes, stop: asyncio.Event, comment_share: float = 0.0, round_: int = 0
+) -> None:
+    """One writer owns its readers, so each reader's requests are sequential. A `comment_share`
+    of the requests post a comment, each with a body of its own."""
+    rng = random.Random(f"{writer}-{round_}")
     readers = [f"writer-{writer:02d}-reader-{number:04d}" for number in range(20)]
     async with httpx.AsyncClient(base_url=url, timeout=5) as client:
         while not stop.is_set():
             key = (rng.choice(ARTICLES), rng.choice(readers))
+            if rng.random() < comment_share:
+                await post_comment(client, key, f"{key[1]} {uuid.uuid4()}", outcomes)
+                continue
             path = f"/api/v1/sites/{SITE}/articles/{key[0]}/rating"
             value = None if rng.random() < 0.15 else rng.randint(1, 5)
             try:
@@ -108,6 +118,25 @@ async def write_until_stopped(url: str, writer: int, outcomes: Outcomes, stop: a
                 outcomes.answered(key, value)
             else:
                 outcomes.unanswered(key, value)
+
+
+async def post_comment(client: httpx.AsyncClient, key: Key, body: str, outcomes: Outcomes) -> None:
+    path = f"/api/v1/sites/{SITE}/articles/{key[0]}/comments"
+    try:
+        response = await client.post(path, json={"reader": key[1], "body": body})
+    except httpx.HTTPError:
+        outcomes.comments_unanswered.add(body)
+        await asyncio.sleep(0.01)
+        return
+    if response.status_code == 202:
+        outcomes.comments_acknowledged.add(body)
+    else:
+        outcomes.comments_unanswered.add(body)
+
+
+def stored_comment_bodies(settings: Settings) -> list[str]:
+    with sqlite3.connect(settings.database_path) as db:
+        return [body for (body,) in db.execute("SELECT body FROM comments WHERE site = ?", (SITE,))]
 
 
 def stored_votes(settings: Settings) -> dict[Key, int]:
@@ -139,19 +168,25 @@ async def assert_summaries_match(url: str, votes: dict[Key, int]) -> None:
             assert summary["histogram"] == {str(score): scores.count(score) for score in range(1, 6)}
 
 
-async def test_sigkill_at_any_instant_loses_no_acknowledged_vote_and_doubles_none(site_settings: Settings) -> None:
+async def test_sigkill_at_any_instant_loses_no_acknowledged_vote_or_comment_and_doubles_none(
+    site_settings: Settings,
+) -> None:
     settings = site_settings
     outcomes = Outcomes()
     rng = random.Random(1)
-    for _ in range(50):
+    for round_ in range(50):
         server = ServerProcess(settings, flush_seconds=0.02)  # flushing nearly all the time
         stop = asyncio.Event()
-        writers = [asyncio.create_task(write_until_stopped(server.url, n, outcomes, stop)) for n in range(WRITERS)]
+        writers = [
+            asyncio.create_task(write_until_stopped(server.url, n, outcomes, stop, comment_share=0.2, round_=round_))
+            for n in range(WRITERS)
+        ]
         await asyncio.sleep(rng.uniform(0.1, 0.4))
         server.kill()
         stop.set()
         await asyncio.gather(*writers)
     assert outcomes.acknowledged > 500
+    assert len(outcomes.comments_acknowledged) > 100
 
     # A last server flushes what the killed ones left in Redis as it stops.
     ServerProcess(settings, flush_seconds=3600).terminate()
@@ -159,6 +194,10 @@ async def test_sigkill_at_any_instant_loses_no_acknowledged_vote_and_doubles_non
     for key, possible in outcomes.possible.items():
         assert votes.get(key) in possible, (key, votes.get(key), possible)
     assert_event_log_is_a_chain(settings)
+    bodies = stored_comment_bodies(settings)
+    assert len(bodies) == len(set(bodies)), "a comment was stored twice"
+    assert outcomes.comments_acknowledged <= set(bodies), "an acknowledged comment was lost"
+    assert set(bodies) <= outcomes.comments_acknowledged | outcomes.comments_unanswered
     server = ServerProcess(settings, flush_seconds=3600)
     await assert_summaries_match(server.url, votes)
     server.terminate()
