@@ -48,6 +48,8 @@ class SiteCORSMiddleware:
             if message["type"] == "http.response.start":
                 response_headers = MutableHeaders(scope=message)
                 response_headers["Access-Control-Allow-Origin"] = origin
+                # So that a page can read how long a 429 asks it to wait.
+                response_headers["Access-Control-Expose-Headers"] = "Retry-After"
                 response_headers.add_vary_header("Origin")
             await send(message)
 

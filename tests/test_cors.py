@@ -20,6 +20,7 @@ async def test_errors_to_allowed_origin_carry_cors_headers_so_the_widget_can_rea
     )
     assert response.status_code == 422
     assert response.headers["access-control-allow-origin"] == ORIGIN
+    assert response.headers["access-control-expose-headers"] == "Retry-After"  # a 429's wait
 
 
 async def test_disallowed_origin_gets_403_without_cors_headers_and_records_nothing(live: LiveServer) -> None:
@@ -55,7 +56,7 @@ async def test_preflight_allows_the_api_methods_with_a_max_age(live: LiveServer)
     )
     assert response.status_code == 204
     assert response.headers["access-control-allow-origin"] == ORIGIN
-    assert {"PUT", "DELETE", "GET"} <= {m.strip() for m in response.headers["access-control-allow-methods"].split(",")}
+    assert {"PUT", "POST", "DELETE", "GET"} <= {m.strip() for m in response.headers["access-control-allow-methods"].split(",")}
     assert "content-type" in response.headers["access-control-allow-headers"].lower()
     assert int(response.headers["access-control-max-age"]) >= 600
 

@@ -8,7 +8,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from feedback.json import JSONResponse
-from feedback.validation import ARTICLE_MAX_CHARS, READER_TOKEN, SITE_ID, SUMMARIES_MAX_ARTICLES
+from feedback.validation import (
+    ARTICLE_MAX_CHARS,
+    COMMENT_AUTHOR_MAX_CHARS,
+    COMMENT_ID,
+    COMMENT_MAX_CHARS,
+    COMMENT_MAX_LINKS,
+    COMMENTS_DEFAULT_LIMIT,
+    COMMENTS_MAX_LIMIT,
+    READER_TOKEN,
+    SITE_ID,
+    SUMMARIES_MAX_ARTICLES,
+)
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -18,9 +29,16 @@ def _error(description: str) -> dict[str, Any]:
     }
 
 
-def _summary_response(description: str) -> dict[str, Any]:
-    schema = {"$ref": "#/components/schemas/Summary"}
+def _json_response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _summary_response(description: str) -> dict[str, Any]:
+    return _json_response(description, {"$ref": "#/components/schemas/Summary"})
+
+
+def _object(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties}
 
 
 _SITE = {
@@ -37,10 +55,21 @@ _ARTICLE = {
     "schema": {"type": "string", "minLength": 1, "maxLength": ARTICLE_MAX_CHARS},
 }
 _READER_SCHEMA = {"type": "string", "pattern": f"^{READER_TOKEN.pattern}$"}
+_COMMENT_ID_SCHEMA = {"type": "string", "pattern": f"^{COMMENT_ID.pattern}$"}
 _COMMON_ERRORS = {
     "403": _error("The request's Origin is not allowed for this site."),
     "404": _error("Unknown site."),
-    "422": _error("Invalid article id, reader token or score."),
+    "422": _error("An invalid value; the error's code and message name it."),
+}
+_BODY_ERRORS = {
+    "400": _error("The body is not a JSON object."),
+    "413": _error("The body is over 4 KiB."),
+}
+_RATE_LIMITED = {
+    "429": {
+        **_error("Too many requests from this reader or network."),
+        "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
+    }
 }
 
 DOCUMENT: dict[str, Any] = {
@@ -48,7 +77,7 @@ DOCUMENT: dict[str, Any] = {
     "info": {
         "title": "feedback reader API",
         "version": "1",
-        "description": 'Article ratings for news sites. Errors are {"error": {"code", "message"}}.',
+        "description": 'Article ratings and comments for news sites. Errors are {"error": {"code", "message"}}.',
     },
     "paths": {
         "/api/v1/sites/{site}/articles/{article}/rating": {
@@ -72,15 +101,102 @@ DOCUMENT: dict[str, Any] = {
                 },
                 "responses": {
                     "200": _summary_response("The article's summary after the vote."),
-                    "400": _error("The body is not a JSON object."),
-                    "413": _error("The body is over 4 KiB."),
+                    **_BODY_ERRORS,
                     **_COMMON_ERRORS,
+                    **_RATE_LIMITED,
                 },
             },
             "delete": {
                 "summary": "Withdraw the reader's vote",
                 "parameters": [{"name": "reader", "in": "query", "required": True, "schema": _READER_SCHEMA}],
-                "responses": {"200": _summary_response("The article's summary without the vote."), **_COMMON_ERRORS},
+                "responses": {
+                    "200": _summary_response("The article's summary without the vote."),
+                    **_COMMON_ERRORS,
+                    **_RATE_LIMITED,
+                },
+            },
+        },
+        "/api/v1/sites/{site}/articles/{article}/comments": {
+            "parameters": [_SITE, _ARTICLE],
+            "post": {
+                "summary": "Post a comment",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": _object(
+                                ["reader", "body"],
+                                {
+                                    "reader": _READER_SCHEMA,
+                                    "body": {
+                                        "type": "string",
+                                        "description": f"Plain text, 1-{COMMENT_MAX_CHARS} characters after "
+                                        "trimming, no control characters but line breaks, at most "
+                                        f"{COMMENT_MAX_LINKS} links.",
+                                    },
+                                    "author": {"type": ["string", "null"], "maxLength": COMMENT_AUTHOR_MAX_CHARS},
+                                    "website": {"type": "string", "description": "Leave empty (a honeypot)."},
+                                },
+                            )
+                        }
+                    },
+                },
+                "responses": {
+                    "202": _json_response(
+                        "Accepted: `pending` until an editor approves it, or `approved` on a post-moderated site.",
+                        _object(
+                            ["id", "status"],
+                            {"id": _COMMENT_ID_SCHEMA, "status": {"enum": ["pending", "approved"]}},
+                        ),
+                    ),
+                    **_BODY_ERRORS,
+                    **_COMMON_ERRORS,
+                    **_RATE_LIMITED,
+                },
+            },
+            "get": {
+                "summary": "An article's approved comments, newest first",
+                "parameters": [
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "required": False,
+                        "schema": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": COMMENTS_MAX_LIMIT,
+                            "default": COMMENTS_DEFAULT_LIMIT,
+                        },
+                    },
+                    {
+                        "name": "before",
+                        "in": "query",
+                        "required": False,
+                        "description": "The `next` of the previous page.",
+                        "schema": _COMMENT_ID_SCHEMA,
+                    },
+                    {
+                        "name": "reader",
+                        "in": "query",
+                        "required": False,
+                        "description": "Also list this reader's own comments that are not public yet.",
+                        "schema": _READER_SCHEMA,
+                    },
+                ],
+                "responses": {
+                    "200": _json_response(
+                        "One page of comments.",
+                        _object(
+                            ["comments", "next", "count"],
+                            {
+                                "comments": {"type": "array", "items": {"$ref": "#/components/schemas/Comment"}},
+                                "next": {"anyOf": [_COMMENT_ID_SCHEMA, {"type": "null"}]},
+                                "count": {"type": "integer", "minimum": 0, "description": "Approved comments."},
+                            },
+                        ),
+                    ),
+                    **_COMMON_ERRORS,
+                },
             },
         },
         "/api/v1/sites/{site}/articles/{article}": {
@@ -135,7 +251,7 @@ DOCUMENT: dict[str, Any] = {
         "schemas": {
             "Summary": {
                 "type": "object",
-                "required": ["site", "article", "count", "average", "histogram"],
+                "required": ["site", "article", "count", "average", "histogram", "comments"],
                 "properties": {
                     "site": {"type": "string"},
                     "article": {"type": "string"},
@@ -150,12 +266,23 @@ DOCUMENT: dict[str, Any] = {
                         "additionalProperties": False,
                         "properties": {str(score): {"type": "integer", "minimum": 0} for score in range(1, 6)},
                     },
+                    "comments": {"type": "integer", "minimum": 0, "description": "Approved comments."},
                     "mine": {
                         "type": ["integer", "null"],
                         "description": "The reader's score, when asked with `reader`.",
                     },
                 },
             },
+            "Comment": _object(
+                ["id", "author", "body", "created_at", "status"],
+                {
+                    "id": _COMMENT_ID_SCHEMA,
+                    "author": {"type": ["string", "null"]},
+                    "body": {"type": "string", "description": "Plain text: never to be shown as HTML."},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "status": {"enum": ["approved", "pending"], "description": "pending: the reader's own."},
+                },
+            ),
             "Error": {
                 "type": "object",
                 "required": ["error"],
