@@ -78,12 +78,13 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+def _positive_int(env: Mapping[str, str], name: str, default: int, or_off: str = "") -> int:
     raw = env.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise SettingsError(f"{name} must be a whole number of at least 1, got {raw!r}")
+    # ASCII digits only, and few of them: int() refuses "²" and numbers of thousands of digits.
+    if not re.fullmatch(r"[0-9]{1,9}", raw) or int(raw) < 1:
+        raise SettingsError(f"{name} must be a whole number of at least 1{or_off}, got {raw!r}")
     return int(raw)
 
 
@@ -107,15 +108,9 @@ def _rate_or_off(env: Mapping[str, str], name: str, default: str) -> Rate | None
 
 
 def _positive_int_or_off(env: Mapping[str, str], name: str, default: int) -> int | None:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    if raw.lower() == "off":
+    if env.get(name, "").strip().lower() == "off":
         return None
-    # ASCII digits only, and few of them: int() refuses "²" and numbers of thousands of digits.
-    if not re.fullmatch(r"[0-9]{1,9}", raw) or int(raw) < 1:
-        raise SettingsError(f"{name} must be a whole number of at least 1 or 'off', got {raw!r}")
-    return int(raw)
+    return _positive_int(env, name, default, or_off=" or 'off'")
 
 
 def _networks(env: Mapping[str, str], name: str) -> tuple[IPv4Network | IPv6Network, ...]:
