@@ -61,18 +61,18 @@ class Comments:
         reader's own comments not yet public too."""
         # Redis first: a comment flushed between the two reads is then found in SQLite.
         unflushed = await self._hot.attempt(lambda store: store.unflushed_comments(site, article)) or []
-        stored = await self._archive.comments_page(site, article, before, limit + 1, reader)
+        stored = await self._archive.comments_page(
+            site, article, before, limit + 1, reader, [comment.id for comment in unflushed]
+        )
         # SQLite's copy wins: an editor may have moderated it already.
-        in_archive = await self._archive.stored_comment_ids([comment.id for comment in unflushed])
-        only_in_redis = [comment for comment in unflushed if comment.id not in in_archive]
+        only_in_redis = [comment for comment in unflushed if comment.id not in stored.stored_ids]
         newer = [
             comment
             for comment in only_in_redis
             if (before is None or comment.id < before) and _visible_to(comment, reader)
         ]
-        merged = sorted([*stored, *newer], key=lambda comment: comment.id, reverse=True)
-        approved = await self._archive.approved_comments(site, article)
-        approved += sum(comment.status == "approved" for comment in only_in_redis)
+        merged = sorted([*stored.comments, *newer], key=lambda comment: comment.id, reverse=True)
+        approved = stored.approved + sum(comment.status == "approved" for comment in only_in_redis)
         next_before = merged[limit - 1].id if len(merged) > limit else None
         return CommentPage(merged[:limit], next_before, approved)
 

@@ -18,6 +18,7 @@ from feedback.settings import Rate, Settings
 from tests.conftest import SITE, LiveServer, RedisServer, add_site, flush, serve, with_redis
 
 LOCAL_PROXY = (ip_network("127.0.0.1"),)
+"""The reverse proxy the test client stands for: its X-Forwarded-For is believed."""
 STUFFER = "198.51.100.7"
 """The one address a stuffing script votes from, through the trusted proxy."""
 
@@ -26,15 +27,10 @@ def reader(number: int) -> str:
     return f"reader-{number:016d}"
 
 
-def behind_proxy(settings: Settings, **limits: object) -> Settings:
-    """Settings with these limits, for a server behind a reverse proxy on 127.0.0.1."""
-    return replace(settings, trusted_proxies=LOCAL_PROXY, **limits)  # type: ignore[arg-type]
-
-
 @pytest.fixture
 async def capped(settings: Settings) -> AsyncIterator[LiveServer]:
     """A server behind a local proxy that counts 3 readers per address per article a day."""
-    settings = behind_proxy(settings, readers_per_address=3)
+    settings = replace(settings, trusted_proxies=LOCAL_PROXY, readers_per_address=3)
     await add_site(settings)
     async with serve(settings) as server:
         yield server
@@ -114,6 +110,34 @@ async def test_too_many_comments_get_429_with_retry_after_then_pass_again(settin
         assert stored_comments(settings) == 3
 
 
+async def test_concurrent_requests_get_no_more_than_the_limit(settings: Settings) -> None:
+    settings = replace(settings, vote_rate=Rate(3, 1000), comment_rate=Rate(3, 1000))
+    await add_site(settings)
+    async with serve(settings) as live:
+        votes = await asyncio.gather(*(live.vote("bai-1", reader(1), 1 + n % 5) for n in range(10)))
+        comments = await asyncio.gather(*(comment(live, "bai-1", reader(1)) for _ in range(10)))
+        assert sorted(response.status_code for response in votes) == [200] * 3 + [429] * 7
+        assert sorted(response.status_code for response in comments) == [202] * 3 + [429] * 7
+        await flush(settings)
+        assert stored_comments(settings) == 3
+
+
+async def test_limits_are_per_site(settings: Settings) -> None:
+    settings = replace(settings, vote_rate=Rate(1, 60_000), comment_rate=Rate(1, 60_000))
+    await add_site(settings)
+    await add_site(settings, "other-site")
+    async with serve(settings) as live:
+        assert (await live.vote("bai-1", reader(1), 4)).status_code == 200
+        assert (await comment(live, "bai-1", reader(1))).status_code == 202
+        assert_rate_limited(await live.vote("bai-2", reader(1), 4))
+        assert_rate_limited(await comment(live, "bai-2", reader(1)))
+        assert (await live.vote("bai-1", reader(1), 4, site="other-site")).status_code == 200
+        response = await live.client.post(
+            f"{live.article_url('bai-1', 'other-site')}/comments", json={"reader": reader(1), "body": "Hay."}
+        )
+        assert response.status_code == 202
+
+
 async def test_readers_sharing_an_address_share_its_limit(settings: Settings) -> None:
     settings = replace(settings, vote_rate=Rate(3, 1000), comment_rate=Rate(3, 1000))
     await add_site(settings)
@@ -127,7 +151,7 @@ async def test_readers_sharing_an_address_share_its_limit(settings: Settings) ->
 
 
 async def test_another_address_behind_a_trusted_proxy_has_its_own_limit(settings: Settings) -> None:
-    settings = behind_proxy(settings, vote_rate=Rate(3, 1000), comment_rate=Rate(3, 1000))
+    settings = replace(settings, trusted_proxies=LOCAL_PROXY, vote_rate=Rate(3, 1000), comment_rate=Rate(3, 1000))
     await add_site(settings)
     async with serve(settings) as live:
         for number in range(3):
@@ -208,6 +232,15 @@ async def test_readers_past_the_cap_from_one_address_are_kept_but_not_counted(ca
     assert public(await capped.summary("bai-1")) == at_cap
 
 
+async def test_the_cap_holds_for_concurrent_first_votes(capped: LiveServer) -> None:
+    replies = await asyncio.gather(*(vote(capped, "bai-1", reader(n), 3, STUFFER) for n in range(10)))
+    assert [response.status_code for response in replies] == [200] * 10
+    assert (await capped.summary("bai-1"))["count"] == 3
+    await flush(capped.settings)
+    suspects = [suspect for _, suspect in stored_votes(capped.settings, "bai-1").values()]
+    assert sorted(suspects) == [0] * 3 + [1] * 7
+
+
 async def test_suspect_votes_stay_out_after_redis_forgets_the_article(
     capped: LiveServer, redis_server: RedisServer
 ) -> None:
@@ -276,7 +309,7 @@ async def test_suspect_reader_changing_their_vote_while_redis_is_down_stays_susp
 ) -> None:
     redis = RedisServer(tmp_path / "redis")
     redis.start()
-    settings = behind_proxy(with_redis(settings, redis.url), readers_per_address=1)
+    settings = replace(with_redis(settings, redis.url), trusted_proxies=LOCAL_PROXY, readers_per_address=1)
     await add_site(settings)
     try:
         async with serve(settings) as live:
@@ -299,7 +332,7 @@ async def test_suspect_reader_changing_their_vote_while_redis_is_down_stays_susp
 
 def redis_contents(redis: SyncRedis) -> bytes:
     """Every key and every value Redis holds, as one blob of bytes."""
-    parts: list[bytes] = []
+    parts: list[bytes | str] = []
     for key in redis.scan_iter(count=1000):
         parts.append(key)
         kind = redis.type(key)
@@ -309,21 +342,25 @@ def redis_contents(redis: SyncRedis) -> bytes:
             for field, value in redis.hgetall(key).items():
                 parts += [field, value]
         elif kind == b"zset":
-            parts += [member for member, _ in redis.zrange(key, 0, -1, withscores=True)]
+            parts += [member for member in redis.zrange(key, 0, -1) if isinstance(member, bytes | str)]
         elif kind == b"stream":
-            for entry_id, fields in redis.xrange(key):
-                parts.append(entry_id)
-                for field, value in fields.items():
+            for entry_id, fields in redis.xrange(key) or []:
+                parts.append(entry_id or b"")
+                for field, value in (fields or {}).items():
                     parts += [field, value]
         else:
             raise AssertionError(f"unexpected Redis type {kind!r} of key {key!r}")
-    return b"\n".join(parts)
+    return b"\n".join(part if isinstance(part, bytes) else part.encode() for part in parts)
 
 
 async def test_no_client_address_is_kept_in_redis_or_sqlite(settings: Settings) -> None:
     addresses = ["203.0.113.77", "198.51.100.23", "2001:db8::7"]
-    settings = behind_proxy(
-        settings, vote_rate=Rate(100, 60_000), comment_rate=Rate(100, 60_000), readers_per_address=2
+    settings = replace(
+        settings,
+        trusted_proxies=LOCAL_PROXY,
+        vote_rate=Rate(100, 60_000),
+        comment_rate=Rate(100, 60_000),
+        readers_per_address=2,
     )
     await add_site(settings)
     redis = SyncRedis.from_url(settings.redis_url)

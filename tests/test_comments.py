@@ -306,10 +306,12 @@ async def test_pages_follow_next_through_flushed_and_unflushed_comments(live: Li
     ids = [await posted_id(live, "bai-1", f"Ý kiến số {number}", POST_SITE) for number in range(7)]
     await flush(live.settings)
     ids += [await posted_id(live, "bai-1", f"Ý kiến số {number}", POST_SITE) for number in range(7, 13)]
+    assert stored_statuses(live.settings).keys() == set(ids[:7])  # the last 6 wait in Redis
     paged, counts = await all_pages(live, "bai-1", POST_SITE, limit=5)
     assert paged == sorted(ids, reverse=True)
     assert len(set(paged)) == 13
     assert counts == {13}
+    assert (await listing(live, "bai-1", POST_SITE, limit="13"))["next"] is None
     first = await listing(live, "bai-1", POST_SITE, limit="5")
     created = [datetime.fromisoformat(comment["created_at"]) for comment in first["comments"]]
     assert created == sorted(created, reverse=True)

@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 
@@ -175,8 +176,17 @@ class Archive:
         return ArticleState(scores, epoch, last_id, suspect_scores, comments)
 
     async def record_direct_vote(self, event: VoteEvent) -> None:
-        """Store a vote that could not go through Redis, and mark Redis's copy of its article stale."""
+        """Store a vote that could not go through Redis, and mark Redis's copy of its article stale.
+
+        Without Redis no cap is checked, but a suspect vote stays suspect when changed."""
+        change = event.change
         async with self._transaction():
+            rows = await self._connection.execute_fetchall(
+                "SELECT suspect FROM votes WHERE site = ? AND article = ? AND reader = ? AND score IS NOT NULL",
+                (change.site, change.article, change.reader),
+            )
+            if any(suspect for (suspect,) in rows):
+                event = replace(event, change=replace(change, suspect=True))
             await self._apply((event,))
             await self._mark_stale([(event.change.site, event.change.article)])
 
@@ -225,23 +235,33 @@ class Archive:
     # Comments
 
     async def comments_page(
-        self, site: str, article: str, before: str | None, limit: int, reader: str | None
-    ) -> list[Comment]:
+        self, site: str, article: str, before: str | None, limit: int, reader: str | None, ids: Sequence[str]
+    ) -> StoredPage:
         """Newest first: approved comments (and `reader`'s own not yet public ones) older than
-        the comment `before`."""
-        rows = await self._fetch(
-            f"SELECT {_COMMENT_COLUMNS} FROM comments WHERE site = ? AND article = ? AND id < ? "
-            "AND (status = 'approved' OR (reader = ? AND status IN ('pending', 'spam'))) ORDER BY id DESC LIMIT ?",
-            (site, article, before or "~", reader or "", limit),
+        the comment `before`; which of the comments `ids` are stored; the approved count. All
+        from one snapshot, so that a flush committing meanwhile cannot show a comment twice or
+        hide it."""
+        async with self._lock:
+            await self._connection.execute("BEGIN")
+            try:
+                rows = await self._connection.execute_fetchall(
+                    f"SELECT {_COMMENT_COLUMNS} FROM comments WHERE site = ? AND article = ? AND id < ? "
+                    "AND (status = 'approved' OR (reader = ? AND status IN ('pending', 'spam'))) "
+                    "ORDER BY id DESC LIMIT ?",
+                    (site, article, before or "~", reader or "", limit),
+                )
+                found = await self._connection.execute_fetchall(
+                    f"SELECT id FROM comments WHERE id IN ({', '.join('?' * len(ids))})", ids
+                )
+                counts = await self._connection.execute_fetchall(
+                    "SELECT count(*) FROM comments WHERE site = ? AND article = ? AND status = 'approved'",
+                    (site, article),
+                )
+            finally:
+                await self._connection.execute("COMMIT")
+        return StoredPage(
+            [_comment(row) for row in rows], {comment_id for (comment_id,) in found}, next(iter(counts))[0]
         )
-        return [_comment(row) for row in rows]
-
-    async def stored_comment_ids(self, ids: Sequence[str]) -> set[str]:
-        """Which of these comments SQLite holds."""
-        if not ids:
-            return set()
-        rows = await self._fetch(f"SELECT id FROM comments WHERE id IN ({', '.join('?' * len(ids))})", ids)
-        return {comment_id for (comment_id,) in rows}
 
     async def comments(
         self, site: str, status: CommentStatus | None, article: str | None, before: str | None, limit: int
@@ -299,6 +319,13 @@ class Archive:
 
 
 _COMMENT_COLUMNS = "id, site, article, reader, author, body, status, created_at"
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    comments: list[Comment]
+    stored_ids: set[str]
+    approved: int
 
 
 def _comment(row: aiosqlite.Row) -> Comment:

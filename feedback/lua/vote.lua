@@ -46,10 +46,17 @@ for i = 1, #KEYS - 3 do
     local counted, suspect_score = tonumber(state[7] or '0'), tonumber(state[8] or '0')
     local suspect = suspect_score > 0
     if counted == 0 and not suspect and score > 0 and cap and address ~= '' then
-      -- A reader new to this article: count it against its address's cap for today.
+      -- A reader without a vote on this article: unless decided today already (a withdrawn
+      -- vote), count it against its address's cap for today, and remember the decision.
       local readers = prefix .. 'cap:' .. digest_of(key) .. ':' .. day
-      suspect = redis.call('HINCRBY', readers, address, 1) > cap
-      redis.call('EXPIRE', readers, 86400)
+      local decided = redis.call('HGET', readers, 'r:' .. reader)
+      if decided then
+        suspect = decided == 's'
+      else
+        suspect = redis.call('HINCRBY', readers, address, 1) > cap
+        redis.call('HSET', readers, 'r:' .. reader, suspect and 's' or 'c')
+        redis.call('EXPIRE', readers, 86400)
+      end
     end
     local field, previous = reader, counted
     if suspect then field, previous = '!' .. reader, suspect_score end
