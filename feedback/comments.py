@@ -39,13 +39,10 @@ class Comments:
 
     async def post(
         self, site: Site, article: str, reader: str, author: str | None, body: str, honeypot: bool, address: str
-    ) -> tuple[Comment, CommentStatus]:
-        """Store a new comment; returns it and the status to tell its writer.
-
-        A comment that fills the honeypot or holds a blocked word is spam, and its writer is told
-        what any other comment would get, so that a bot learns nothing. Raises RateLimited."""
-        public_status: CommentStatus = "approved" if site.moderation == "post" else "pending"
-        status = "spam" if honeypot or _blocked(body, site.blocked_words) else public_status
+    ) -> Comment:
+        """Store a new comment: spam when it fills the honeypot or holds a blocked word.
+        Raises RateLimited."""
+        status = "spam" if honeypot or _blocked(body, site.blocked_words) else _new_status(site)
         now_ms = time.time_ns() // 1_000_000
         comment = Comment(new_comment_id(now_ms), site.id, article, reader, author, body, status, now_ms)
         outcome = await self._hot.attempt(lambda store: self._add(store, comment, address))
@@ -54,7 +51,7 @@ class Comments:
             await self._archive.record_direct_comment(comment)
         elif outcome.retry_after_ms:
             raise RateLimited("comments", outcome.retry_after_ms)
-        return comment, public_status
+        return comment
 
     async def page(self, site: str, article: str, limit: int, before: str | None, reader: str | None) -> CommentPage:
         """Approved comments, newest first, older than the comment `before`; with `reader`, that
@@ -82,6 +79,16 @@ class Comments:
 
         (outcome,) = await self._hot.run([comment], add)
         return outcome
+
+
+def status_for_writer(comment: Comment, site: Site) -> CommentStatus:
+    """The status a comment's writer sees: spam looks like any other new comment of its site,
+    so that a bot learns nothing."""
+    return _new_status(site) if comment.status == "spam" else comment.status
+
+
+def _new_status(site: Site) -> CommentStatus:
+    return "approved" if site.moderation == "post" else "pending"
 
 
 def new_comment_id(now_ms: int) -> str:

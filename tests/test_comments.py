@@ -213,6 +213,9 @@ async def test_honeypot_comment_is_answered_as_a_normal_one_and_stored_as_spam(
     await flush(live.settings)
     assert trapped_id not in await listed_ids(live, "bai-1", site)
     assert stored_statuses(live.settings) == {normal.json()["id"]: told, trapped_id: "spam"}
+    # Its writer's own view shows it as any other comment of theirs: a bot learns nothing.
+    own = (await listing(live, "bai-1", site, reader=READER))["comments"]
+    assert {comment["id"]: comment["status"] for comment in own} == {normal.json()["id"]: told, trapped_id: told}
 
 
 async def test_honeypot_comment_counts_nowhere(live: LiveServer) -> None:

@@ -10,8 +10,9 @@ from starlette.responses import Response
 from feedback import validation
 from feedback.api.body import json_object
 from feedback.api.ratings import article_request
+from feedback.comments import status_for_writer
 from feedback.json import JSONResponse
-from feedback.models import Comment
+from feedback.models import Comment, Site
 
 
 async def post_comment(request: Request) -> Response:
@@ -23,8 +24,8 @@ async def post_comment(request: Request) -> Response:
     # The widget hides this field from people; software that fills in every field fills it.
     honeypot = body.get("website") not in (None, "")
     address = await services.addresses.of_request(request.scope, site.id)
-    comment, status = await services.comments.post(site, article, reader, author, text, honeypot, address)
-    return JSONResponse({"id": comment.id, "status": status}, status_code=202)
+    comment = await services.comments.post(site, article, reader, author, text, honeypot, address)
+    return JSONResponse({"id": comment.id, "status": status_for_writer(comment, site)}, status_code=202)
 
 
 async def get_comments(request: Request) -> Response:
@@ -37,19 +38,19 @@ async def get_comments(request: Request) -> Response:
     page = await services.comments.page(site.id, article, limit, before, reader)
     return JSONResponse(
         {
-            "comments": [_comment_json(comment) for comment in page.comments],
+            "comments": [_comment_json(comment, site) for comment in page.comments],
             "next": page.next_before,
             "count": page.approved,
         }
     )
 
 
-def _comment_json(comment: Comment) -> dict[str, Any]:
+def _comment_json(comment: Comment, site: Site) -> dict[str, Any]:
     return {
         "id": comment.id,
         "author": comment.author,
         "body": comment.body,
         "created_at": comment.created_at,
-        # A reader's own comment that is not public yet (spam looks pending to its writer).
-        "status": "approved" if comment.status == "approved" else "pending",
+        # Besides approved comments, a page holds only its reader's own pending ones, or spam.
+        "status": status_for_writer(comment, site),
     }
