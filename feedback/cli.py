@@ -190,6 +190,11 @@ def _site_line(site: Site) -> str:
 
 async def _comments_list(arguments: argparse.Namespace, settings: Settings) -> int:
     async with await Archive.open(settings.database_path) as archive:
+        if arguments.site not in {site.id for site in await archive.sites()}:
+            print(
+                f"error: there is no site {arguments.site} in {settings.database_path} (FEEDBACK_DB)", file=sys.stderr
+            )
+            return 1
         comments = await archive.comments(
             arguments.site, arguments.status, arguments.article, arguments.before, arguments.limit
         )

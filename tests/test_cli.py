@@ -146,6 +146,12 @@ async def test_comments_list_and_moderation(live: LiveServer) -> None:
     ]
 
 
+def test_comments_list_names_the_database_when_the_site_is_not_in_it(settings: Settings) -> None:
+    result = feedback(settings, "comments", "list", "no-such-site")
+    assert result.returncode == 1
+    assert f"no site no-such-site in {settings.database_path}" in result.stderr
+
+
 def test_comments_commands_reject_bad_ids(settings: Settings) -> None:
     result = feedback(settings, "comments", "approve", "not-an-id")
     assert result.returncode == 2
