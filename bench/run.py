@@ -58,7 +58,17 @@ FLUSHER_COMMAND = [
 ]
 # wrk is one client address with 100,000 readers: the limits meant for the public would stop it.
 NO_ABUSE_LIMITS = {"FEEDBACK_VOTE_RATE": "off", "FEEDBACK_COMMENT_RATE": "off", "FEEDBACK_READERS_PER_ADDRESS": "off"}
-UVICORN_FLAGS = ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
+# As the README's run commands (X-Forwarded-For is the app's business), with uvloop and httptools.
+UVICORN_FLAGS = [
+    "--loop",
+    "uvloop",
+    "--http",
+    "httptools",
+    "--no-access-log",
+    "--no-proxy-headers",
+    "--log-level",
+    "warning",
+]
 
 
 @dataclass(frozen=True)
