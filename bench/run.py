@@ -231,7 +231,7 @@ async def load_articles(redis_url: str, prefix: str, articles: int) -> None:
     empty = ArticleState({}, None, None)
     for start in range(0, articles, 50):
         names = [f"{prefix}{number}" for number in range(start, min(start + 50, articles))]
-        await asyncio.gather(*(store.load_article(SITE, name, empty) for name in names))
+        await asyncio.gather(*(store.load_article(SITE, name, empty, stale_drops="0") for name in names))
     await redis.aclose()
 
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
+from ipaddress import IPv4Address, IPv6Address, ip_address
 
 from starlette.types import Scope
+
+from feedback.settings import TrustedProxy
 
 # "[2001:db8::1]:1234", "[2001:db8::1]" or "192.0.2.1:5678"; a bare IPv6 address has no port.
 HOST_AND_PORT = re.compile(r"\[(?P<bracketed>[^\]]*)\](?::[0-9]{1,5})?|(?P<ipv4>[^:]*):[0-9]{1,5}")
 
 
-def client_address(scope: Scope, trusted_proxies: Sequence[IPv4Network | IPv6Network]) -> str | None:
+def client_address(scope: Scope, trusted_proxies: Sequence[TrustedProxy]) -> str | None:
     """The client's IP address: the peer, or the rightmost X-Forwarded-For entry that is not a trusted proxy.
 
     Each proxy appends the address it received the request from, so only the entries our own
@@ -20,16 +22,20 @@ def client_address(scope: Scope, trusted_proxies: Sequence[IPv4Network | IPv6Net
     put anything there. Walking from the right, the first untrusted entry is therefore the
     client (as Express's proxy-addr does). An entry that is not an IP address ends the walk at
     the last trusted hop rather than trusting what lies beyond it. A peer that is not an IP
-    address (a Unix socket's name, a test client) is returned as it is.
+    address (a test client's name) is returned as it is. A peer on the server's Unix socket
+    (no address) is a trusted proxy when `trusted_proxies` holds "unix"; None when unknown.
     """
+    client: IPv4Address | IPv6Address | None = None
     if scope.get("client") is None:
-        return None
-    peer: str = scope["client"][0]
-    client = _parse_address(peer)
-    if client is None:
-        return peer
-    if not _is_trusted(client, trusted_proxies):
-        return str(client)
+        if "unix" not in trusted_proxies:
+            return None
+    else:
+        peer: str = scope["client"][0]
+        client = _parse_address(peer)
+        if client is None:
+            return peer
+        if not _is_trusted(client, trusted_proxies):
+            return str(client)
     for entry in reversed(_forwarded_for(scope)):
         hop = _parse_address(entry)
         if hop is None:
@@ -37,7 +43,7 @@ def client_address(scope: Scope, trusted_proxies: Sequence[IPv4Network | IPv6Net
         client = hop
         if not _is_trusted(hop, trusted_proxies):
             break
-    return str(client)
+    return None if client is None else str(client)
 
 
 def _forwarded_for(scope: Scope) -> list[str]:
@@ -61,5 +67,5 @@ def _parse_address(text: str) -> IPv4Address | IPv6Address | None:
     return address
 
 
-def _is_trusted(address: IPv4Address | IPv6Address, trusted_proxies: Sequence[IPv4Network | IPv6Network]) -> bool:
-    return any(address in network for network in trusted_proxies)
+def _is_trusted(address: IPv4Address | IPv6Address, trusted_proxies: Sequence[TrustedProxy]) -> bool:
+    return any(network != "unix" and address in network for network in trusted_proxies)

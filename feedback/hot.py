@@ -76,7 +76,8 @@ class HotArticles:
         assert self.store is not None
         shard = self.store.locate(site, article).shard.shard
         for _ in range(_LOAD_ATTEMPTS):
+            stale_drops = await self.store.stale_drops(shard)
             state = await self._archive.article_state(site, article, shard)
-            if await self.store.load_article(site, article, state):
+            if await self.store.load_article(site, article, state, stale_drops):
                 return
         raise RuntimeError(f"could not load article {article!r} of {site!r}: the flusher kept moving")

@@ -55,13 +55,18 @@ class Services:
                 task = asyncio.create_task(run_periodically(flusher, settings.flush_seconds, stop), name="flusher")
         hot = HotArticles(store, archive)
         limits = (settings.vote_rate, settings.comment_rate, settings.readers_per_address)
+        if any(limits) and settings.secret in ("", "change-me"):
+            log.warning(
+                "FEEDBACK_SECRET is not set: the hashes of client addresses could be reversed by anyone "
+                "holding Redis's data files; set it to a long random value"
+            )
         return cls(
             settings,
             archive,
             SiteRegistry(archive),
             Ratings(hot, archive, settings.vote_rate, settings.readers_per_address),
             Comments(hot, archive, settings.comment_rate),
-            AddressHasher(redis, settings.secret, settings.trusted_proxies, enabled=any(limits)),
+            AddressHasher(hot, settings.secret, settings.trusted_proxies, enabled=any(limits)),
             redis,
             flusher,
             flusher_archive,

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_network
+from typing import Literal
 
 
 class SettingsError(ValueError):
@@ -24,11 +25,10 @@ class Rate:
     count: int
     period_ms: int
 
-    def __str__(self) -> str:
-        for unit, period_ms in PERIODS_MS.items():
-            if period_ms == self.period_ms:
-                return f"{self.count}/{unit}"
-        return f"{self.count}/{self.period_ms}ms"
+
+TrustedProxy = IPv4Network | IPv6Network | Literal["unix"]
+"""A network of reverse proxies whose X-Forwarded-For is believed, or "unix": whatever connects
+through the server's Unix socket."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class Settings:
     vote_rate: Rate | None
     comment_rate: Rate | None
     readers_per_address: int | None
-    trusted_proxies: tuple[IPv4Network | IPv6Network, ...]
+    trusted_proxies: tuple[TrustedProxy, ...]
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -113,18 +113,22 @@ def _positive_int_or_off(env: Mapping[str, str], name: str, default: int) -> int
     return _positive_int(env, name, default, or_off=" or 'off'")
 
 
-def _networks(env: Mapping[str, str], name: str) -> tuple[IPv4Network | IPv6Network, ...]:
-    """Comma-separated addresses or CIDR networks; an address is a network of one."""
-    networks = []
+def _networks(env: Mapping[str, str], name: str) -> tuple[TrustedProxy, ...]:
+    """Comma-separated addresses or CIDR networks (an address is a network of one), or `unix`."""
+    networks: list[TrustedProxy] = []
     for part in env.get(name, "").split(","):
         entry = part.strip()
         if not entry:
+            continue
+        if entry.lower() == "unix":
+            networks.append("unix")
             continue
         try:
             networks.append(ip_network(entry, strict=False))
         except ValueError:
             raise SettingsError(
-                f"{name} must list IP addresses or networks separated by commas (like 127.0.0.1, 10.0.0.0/8, ::1); "
+                f"{name} must list IP addresses or networks, or 'unix', separated by commas "
+                "(like 127.0.0.1, 10.0.0.0/8, ::1); "
                 f"{entry!r} is neither"
             ) from None
     return tuple(networks)

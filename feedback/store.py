@@ -273,10 +273,16 @@ class Store:
                 results[index] = reply[position * width : (position + 1) * width]
         return results
 
-    async def load_article(self, site: str, article: str, state: ArticleState) -> bool:
-        """Make a cold article hot from SQLite's state; False when that state is stale."""
+    async def stale_drops(self, shard: int) -> str:
+        """How many stale articles the shard has dropped: read it before reading an article's
+        state from SQLite, and pass it to load_article."""
+        drops = await self.redis.hget(ShardKeys(shard).meta, "stale_drops")
+        return str(drops or "0")
+
+    async def load_article(self, site: str, article: str, state: ArticleState, stale_drops: str) -> bool:
+        """Make a cold article hot from SQLite's state; False when that state may be stale."""
         location = self.locate(site, article)
-        args: list[Any] = [state.flush_epoch or "", state.flush_last_id or "", state.comments]
+        args: list[Any] = [state.flush_epoch or "", state.flush_last_id or "", stale_drops, state.comments]
         for reader, score in state.scores.items():
             args += [reader, score]
         for reader, score in state.suspect_scores.items():
@@ -332,6 +338,13 @@ class Store:
     async def _drop_article(self, shard: ShardKeys, digest: str, idle_ms: str) -> bool:
         keys = [shard.meta, shard.touched, shard.article(digest), shard.comments(digest)]
         return bool(await self._drop(keys=keys, args=[idle_ms]))
+
+    async def day_salt(self, day: int, expires_at: int) -> str:
+        """The random salt of a UTC day, made by the first to ask; gone at `expires_at` (unix s)."""
+        key = f"feedback:salt:{day}"
+        made = secrets.token_hex(32)
+        earlier = await self.redis.set(key, made, nx=True, get=True, exat=expires_at)
+        return earlier if isinstance(earlier, str) else made  # GET: the salt set before, if any
 
     # The flusher lease: one flusher at a time across processes and hosts
 

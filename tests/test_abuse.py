@@ -4,6 +4,7 @@ client addresses that are used but never kept."""
 from __future__ import annotations
 
 import asyncio
+import socket
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -12,8 +13,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 from redis import Redis as SyncRedis
 
+from feedback.app import create_app
 from feedback.settings import Rate, Settings
 from tests.conftest import SITE, LiveServer, RedisServer, add_site, flush, serve, with_redis
 
@@ -386,3 +389,81 @@ async def test_no_client_address_is_kept_in_redis_or_sqlite(settings: Settings) 
                 assert address.encode() not in file.read_bytes(), f"{address} is in {file.name}"
     finally:
         redis.close()
+
+
+async def test_one_ipv6_line_is_one_address_whichever_of_its_addresses_it_uses(capped: LiveServer) -> None:
+    for number in range(10):
+        response = await vote(capped, "bai-1", reader(number), 1, address=f"2001:db8:1:2::{number + 1:x}")
+        assert response.status_code == 200
+    assert (await capped.summary("bai-1"))["count"] == 3
+    await vote(capped, "bai-1", reader(20), 1, address="2001:db8:1:3::1")  # the next /64: another line
+    assert (await capped.summary("bai-1"))["count"] == 4
+
+
+@pytest.mark.parametrize(("trusted", "counted"), [(("unix",), 2), ((), 6)])
+async def test_behind_a_proxy_on_a_unix_socket(
+    settings: Settings, tmp_path: Path, trusted: tuple[str, ...], counted: int
+) -> None:
+    """Listed as trusted, the Unix socket's X-Forwarded-For names the client; not listed, the
+    address is unknown and only the per-reader limits apply (and the server says so)."""
+    settings = replace(settings, readers_per_address=2, trusted_proxies=trusted)  # type: ignore[arg-type]
+    await add_site(settings)
+    path = str(tmp_path / "feedback.sock")
+    config = uvicorn.Config(create_app(settings), uds=path, log_level="warning", lifespan="on", proxy_headers=False)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110  # uvicorn offers no event to wait on
+        await asyncio.sleep(0.01)
+    try:
+        transport = httpx.AsyncHTTPTransport(uds=path)
+        async with httpx.AsyncClient(transport=transport, base_url="http://feedback") as client:
+            for number in range(6):
+                response = await client.put(
+                    f"/api/v1/sites/{SITE}/articles/bai-1/rating",
+                    json={"score": 1, "reader": reader(number)},
+                    headers={"X-Forwarded-For": STUFFER},  # what nginx adds
+                )
+                assert response.status_code == 200
+            summary = (await client.get(f"/api/v1/sites/{SITE}/articles/bai-1")).json()
+        assert summary["count"] == counted
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def test_limits_do_not_wait_on_a_hung_redis_request_after_request(settings: Settings) -> None:
+    """A Redis that accepts connections and never answers costs one timeout, not one per request:
+    the address hashing backs off together with the rest."""
+    hung = socket.socket()
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(100)
+    hung.setblocking(False)
+    settings = replace(
+        with_redis(settings, f"redis://127.0.0.1:{hung.getsockname()[1]}/0"),
+        vote_rate=Rate(60, 60_000),
+        readers_per_address=30,
+    )
+    await add_site(settings)
+    try:
+        async with serve(settings) as live:
+            assert (await vote(live, "bai-1", reader(0), 3)).status_code == 200  # finds out Redis hangs
+            tried_before = accepted(hung)
+            replies = await asyncio.gather(*(vote(live, "bai-1", reader(n), 4) for n in range(1, 6)))
+            tried_during = accepted(hung)
+        assert [reply.status_code for reply in replies] == [200] * 5
+        assert tried_before >= 1
+        assert tried_during <= 1, "requests kept trying the hung Redis instead of backing off"
+    finally:
+        hung.close()
+
+
+def accepted(listener: socket.socket) -> int:
+    """How many connections wait to be accepted (taken, and closed, now)."""
+    count = 0
+    while True:
+        try:
+            connection, _ = listener.accept()
+        except BlockingIOError:
+            return count
+        connection.close()
+        count += 1

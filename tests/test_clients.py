@@ -64,3 +64,11 @@ def test_without_trusted_proxies_the_header_is_ignored() -> None:
 
 def test_no_client_is_none() -> None:
     assert client_address(scope(None, "203.0.113.7"), TRUSTED) is None
+
+
+@pytest.mark.parametrize(
+    ("forwarded_for", "client"),
+    [(["203.0.113.7"], "203.0.113.7"), (["203.0.113.7, 10.0.0.2"], "203.0.113.7"), ([], None), (["junk"], None)],
+)
+def test_behind_a_trusted_unix_socket_the_header_names_the_client(forwarded_for: list[str], client: str | None) -> None:
+    assert client_address(scope(None, *forwarded_for), (*TRUSTED, "unix")) == client

@@ -254,11 +254,11 @@ async def test_a_snapshot_older_than_the_last_flush_is_not_loaded(settings: Sett
     store = Store(redis)
     epoch = await store.epoch(0)
     stale = ArticleState({}, epoch, "1-0")
-    assert not await store.load_article(SITE, "never-loaded", stale)
-    assert not await store.load_article(SITE, "never-loaded", ArticleState({}, "other-epoch", "99999999999999-0"))
+    assert not await store.load_article(SITE, "never-loaded", stale, "0")
+    assert not await store.load_article(SITE, "never-loaded", ArticleState({}, "other-epoch", "99999999999999-0"), "0")
     async with await Archive.open(settings.database_path) as archive:
         fresh = await archive.article_state(SITE, "never-loaded", 0)
-    assert await store.load_article(SITE, "never-loaded", fresh)
+    assert await store.load_article(SITE, "never-loaded", fresh, "0")
     await redis.aclose()
 
 
@@ -297,3 +297,29 @@ async def test_full_redis_sends_votes_to_sqlite_until_it_has_room(settings: Sett
     finally:
         client.close()
         redis.stop()
+
+
+async def test_a_load_racing_a_moderation_reads_sqlite_again(settings: Settings) -> None:
+    """A load that read SQLite before an editor's decision, and runs after the flusher handled
+    it, must not install the old approved count for good."""
+    await add_site(settings)
+    async with serve(settings) as live:
+        posted = await live.client.post(
+            live.article_url("bai-1") + "/comments", json={"reader": reader(1), "body": "Hay"}
+        )
+        await live.vote("bai-1", reader(5), 4)
+        await flush(settings)
+        redis = connect(settings.redis_url)
+        store = Store(redis)
+        async with await Archive.open(settings.database_path) as archive:
+            assert await store.drop_idle_articles(0, 0, 100) == 1  # evicted: cold now
+            # A request starts loading the cold article and reads SQLite ...
+            stale_drops = await store.stale_drops(0)
+            snapshot = await archive.article_state(SITE, "bai-1", 0)
+            # ... an editor approves the comment and the flusher drops the (absent) stale copy ...
+            await archive.moderate_comments([posted.json()["id"]], "approved")
+            await flush(settings)
+            # ... then the request's load runs: refused, so it reads SQLite again.
+            assert not await store.load_article(SITE, "bai-1", snapshot, stale_drops)
+        await redis.aclose()
+        assert (await live.summary("bai-1"))["comments"] == 1
