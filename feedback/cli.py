@@ -7,7 +7,6 @@ import argparse
 import asyncio
 import signal
 import sys
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import get_args
@@ -97,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     comment_list.add_argument("site", type=_site_id, help="site id")
     comment_list.add_argument("--status", choices=get_args(CommentStatus), help="only comments of this status")
     comment_list.add_argument("--article", type=_article_id, help="only comments on this article")
-    comment_list.add_argument("--limit", type=int, default=50, help="at most this many comments (50)")
+    comment_list.add_argument("--limit", type=_positive_int, default=50, help="at most this many comments (50)")
     comment_list.add_argument("--before", type=_comment_id, metavar="ID", help="only comments older than this one")
     comment_list.add_argument("--json", action="store_true", help="print a JSON array instead of lines")
     comment_list.set_defaults(command=_comments_list)
@@ -146,10 +145,16 @@ def _comment_id(value: str) -> str:
 
 
 def _blocked_word(value: str) -> str:
-    word = unicodedata.normalize("NFC", value.strip())
-    if not word:
-        raise argparse.ArgumentTypeError("a blocked word must not be empty")
-    return word
+    try:
+        return validation.blocked_word(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _positive_int(value: str) -> int:
+    if not value.isascii() or not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number of at least 1, got {value!r}")
+    return int(value)
 
 
 def _origin(value: str) -> str:
@@ -257,5 +262,5 @@ async def _flush(arguments: argparse.Namespace, settings: Settings) -> int:
     if applied is None:
         print("another flusher holds the lease and did not release it in time", file=sys.stderr)
         return 1
-    print(f"flushed {applied} vote events")
+    print(f"flushed {applied} event{'' if applied == 1 else 's'} (votes and comments)")
     return 0

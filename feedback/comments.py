@@ -19,7 +19,7 @@ from feedback.errors import RateLimited
 from feedback.hot import HotArticles
 from feedback.models import Comment, CommentStatus, Site
 from feedback.settings import Rate
-from feedback.store import Outcome, Store
+from feedback.store import Store
 
 
 @dataclass(frozen=True)
@@ -45,12 +45,12 @@ class Comments:
         status = "spam" if honeypot or _blocked(body, site.blocked_words) else _new_status(site)
         now_ms = time.time_ns() // 1_000_000
         comment = Comment(new_comment_id(now_ms), site.id, article, reader, author, body, status, now_ms)
-        outcome = await self._hot.attempt(lambda store: self._add(store, comment, address))
-        if outcome is None:
+        wait_ms = await self._hot.attempt(lambda store: self._add(store, comment, address))
+        if wait_ms is None:
             # Without Redis there are no limits to check: an outage must not block readers.
             await self._archive.record_direct_comment(comment)
-        elif outcome.retry_after_ms:
-            raise RateLimited("comments", outcome.retry_after_ms)
+        elif wait_ms:
+            raise RateLimited("comments", wait_ms)
         return comment
 
     async def page(self, site: str, article: str, limit: int, before: str | None, reader: str | None) -> CommentPage:
@@ -73,12 +73,12 @@ class Comments:
         next_before = merged[limit - 1].id if len(merged) > limit else None
         return CommentPage(merged[:limit], next_before, approved)
 
-    async def _add(self, store: Store, comment: Comment, address: str) -> Outcome:
-        async def add(comments: Sequence[Comment]) -> list[Outcome | None]:
+    async def _add(self, store: Store, comment: Comment, address: str) -> int:
+        async def add(comments: Sequence[Comment]) -> list[int | None]:
             return [await store.add_comment(one, address, self._rate) for one in comments]
 
-        (outcome,) = await self._hot.run([comment], add)
-        return outcome
+        (wait_ms,) = await self._hot.run([comment], add)
+        return wait_ms
 
 
 def status_for_writer(comment: Comment, site: Site) -> CommentStatus:

@@ -78,7 +78,9 @@ class Flusher:
             await self._store.acknowledge_flush(shard, epoch, last_id)
             # Comment pages read SQLite for these now; a crash before this leaves copies that
             # pages skip (they are flushed) and dropping the article deletes.
-            await self._store.prune_comments(list(dict.fromkeys((c.site, c.article) for c in comments)))
+            await self._store.prune_comments(
+                list(dict.fromkeys((comment.site, comment.article) for comment in comments))
+            )
             applied += len(entries)
             after_id = last_id
             if not await self._store.acquire_lease(self.owner, self._lease_ms):
@@ -114,7 +116,7 @@ async def run_periodically(flusher: Flusher, period_seconds: float, stop: asynci
         try:
             applied = await flusher.flush_if_free()
             if applied:
-                log.debug("flushed %d vote events", applied)
+                log.debug("flushed %d events", applied)
         except REDIS_UNAVAILABLE as error:
             log.info("flusher waits for Redis: %s", error)
         except Exception:

@@ -215,14 +215,15 @@ class Store:
             for loaded, one, two, three, four, five, comments, mine in replies
         ]
 
-    async def add_comment(self, comment: Comment, address: str, rate: Rate | None) -> Outcome | None:
-        """Add a comment within its reader's and address's `rate`; None for a cold article."""
+    async def add_comment(self, comment: Comment, address: str, rate: Rate | None) -> int | None:
+        """Add a comment within its reader's and address's `rate`; None for a cold article, else
+        how many ms to wait before trying again (nothing added), 0 when added."""
         location = self.locate(comment.site, comment.article)
         shard = location.shard
         keys: list[str | bytes] = [shard.meta, shard.events, shard.touched, location.key, location.comments_key]
         args = [self._epoch_candidate, *_rate_args(rate), comment.site, comment.reader, address, comment.status]
-        status, comments, wait = await self._comment(keys=keys, args=[*args, _comment_json(comment)])
-        return Outcome((0, 0, 0, 0, 0), comments, wait) if status else None
+        wait: int = await self._comment(keys=keys, args=[*args, _comment_json(comment)])
+        return None if wait < 0 else wait
 
     async def unflushed_comments(self, site: str, article: str) -> list[Comment]:
         """An article's comments that SQLite does not have yet, in no particular order."""

@@ -75,6 +75,14 @@ def json_object(body: bytes) -> dict[str, Any]:
     return parsed
 
 
+def blocked_word(value: str) -> str:
+    """A word or phrase a site blocks in comments, NFC-normalized as comments are."""
+    word = unicodedata.normalize("NFC", value.strip())
+    if not word:
+        raise ValueError("a blocked word must not be empty")
+    return word
+
+
 def origin(value: str) -> str:
     """Canonical `scheme://host[:port]` of a browser origin, as the Origin header carries it."""
     parts = urlsplit(value.strip())

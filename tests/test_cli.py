@@ -102,7 +102,7 @@ async def test_flush_moves_pending_votes_into_sqlite(live: LiveServer) -> None:
     await live.vote("bài-1", READER, 4)
     result = feedback(live.settings, "flush")
     assert result.returncode == 0, result.stderr
-    assert "flushed 1 vote events" in result.stdout
+    assert "flushed 1 event (votes and comments)" in result.stdout
     with sqlite3.connect(live.settings.database_path) as db:
         assert db.execute("SELECT site, article, reader, score FROM votes").fetchall() == [(SITE, "bài-1", READER, 4)]
 

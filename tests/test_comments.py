@@ -4,6 +4,7 @@ writer cannot tell apart, pages across flushes, and plain text kept exactly as w
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import unicodedata
 from collections.abc import AsyncIterator, Sequence
@@ -177,8 +178,24 @@ async def test_invalid_listing_query_is_rejected(live: LiveServer, params: dict[
     assert response.json()["error"]["code"] == code
 
 
-async def test_comment_request_over_four_kib_is_rejected(live: LiveServer) -> None:
-    padding = "x" * 4096
+@pytest.mark.parametrize(
+    "body",
+    [
+        "e\u0301" * 2000,  # 2000 characters once composed, 6000 bytes as sent
+        "👍" * 2000,
+        "Bài viết rất hữu ích, cảm ơn tác giả. " * 52,
+    ],
+)
+async def test_any_valid_comment_fits_in_a_request_even_json_escaped(live: LiveServer, body: str) -> None:
+    escaped = json.dumps({"reader": READER, "body": body})  # ensure_ascii: \uXXXX, 12 bytes an emoji
+    response = await live.client.post(
+        comments_url(live, "bai-1", POST_SITE), content=escaped, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 202, response.text
+
+
+async def test_comment_request_over_24_kib_is_rejected(live: LiveServer) -> None:
+    padding = "x" * 24_576
     response = await live.client.post(
         comments_url(live, "bai-1", POST_SITE), json={"reader": READER, "body": "hay", "padding": padding}
     )

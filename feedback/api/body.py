@@ -10,10 +10,13 @@ from feedback import validation
 from feedback.errors import ApiError
 
 MAX_BODY_BYTES = 4096
+"""A vote's body; a comment's may be larger (MAX_COMMENT_BODY_BYTES)."""
+MAX_COMMENT_BODY_BYTES = 24_576
+"""2000 characters of text JSON-escaped as \\uXXXX surrogate pairs (12 bytes each), and the rest."""
 
 
-async def json_object(request: Request) -> dict[str, Any]:
-    """The body as a JSON object; 413 past MAX_BODY_BYTES, read no further than that.
+async def json_object(request: Request, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
+    """The body as a JSON object; 413 past `max_bytes`, read no further than that.
 
     Reads ASGI messages directly: Request.stream()'s async generator costs every vote."""
     body = b""
@@ -22,11 +25,7 @@ async def json_object(request: Request) -> dict[str, Any]:
         if message["type"] == "http.disconnect":
             raise ApiError(400, "client_disconnected", "The client went away before sending the whole body.")
         body += message.get("body", b"")
-        if len(body) > MAX_BODY_BYTES:
-            raise _too_large()
+        if len(body) > max_bytes:
+            raise ApiError(413, "body_too_large", f"The request body is over the {max_bytes // 1024} KiB limit.")
         if not message.get("more_body", False):
             return validation.json_object(body)
-
-
-def _too_large() -> ApiError:
-    return ApiError(413, "body_too_large", f"The request body is over the {MAX_BODY_BYTES // 1024} KiB limit.")

@@ -8,8 +8,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from feedback import validation
-from feedback.api.body import json_object
-from feedback.api.ratings import article_request
+from feedback.api.body import MAX_COMMENT_BODY_BYTES, json_object
+from feedback.api.paths import article_request
 from feedback.comments import status_for_writer
 from feedback.json import JSONResponse
 from feedback.models import Comment, Site
@@ -17,7 +17,7 @@ from feedback.models import Comment, Site
 
 async def post_comment(request: Request) -> Response:
     services, site, article = await article_request(request)
-    body = await json_object(request)
+    body = await json_object(request, MAX_COMMENT_BODY_BYTES)
     reader = validation.reader_token(body.get("reader"))
     text = validation.comment_body(body.get("body"))
     author = validation.comment_author(body.get("author"))

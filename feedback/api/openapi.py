@@ -63,7 +63,7 @@ _COMMON_ERRORS = {
 }
 _BODY_ERRORS = {
     "400": _error("The body is not a JSON object."),
-    "413": _error("The body is over 4 KiB."),
+    "413": _error("The body is over 4 KiB (a comment's: 24 KiB)."),
 }
 _RATE_LIMITED = {
     "429": {

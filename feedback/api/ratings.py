@@ -9,11 +9,10 @@ from starlette.responses import Response
 
 from feedback import validation
 from feedback.api.body import json_object
-from feedback.errors import ApiError
+from feedback.api.paths import article_request, site_request
 from feedback.json import JSONResponse
-from feedback.models import Site, VoteChange
+from feedback.models import VoteChange
 from feedback.ratings import Summary
-from feedback.services import Services
 
 
 async def put_rating(request: Request) -> Response:
@@ -48,19 +47,6 @@ async def get_summaries(request: Request) -> Response:
     articles = validation.article_list(request.query_params.get("articles"))
     summaries = await services.ratings.summaries(site.id, articles)
     return JSONResponse({"summaries": [_summary_json(summary, with_reader=False) for summary in summaries]})
-
-
-async def site_request(request: Request) -> tuple[Services, Site]:
-    services: Services = request.scope["state"]["services"]  # the lifespan's state, as the CORS middleware reads it
-    site = await services.sites.get(request.path_params["site"])
-    if site is None:
-        raise ApiError(404, "unknown_site", f"There is no site {request.path_params['site']!r}.")
-    return services, site
-
-
-async def article_request(request: Request) -> tuple[Services, Site, str]:
-    services, site = await site_request(request)
-    return services, site, validation.article_id(request.path_params["article"])
 
 
 def _summary_json(summary: Summary, with_reader: bool) -> dict[str, Any]:

@@ -267,10 +267,17 @@ class Archive:
         self, site: str, status: CommentStatus | None, article: str | None, before: str | None, limit: int
     ) -> list[Comment]:
         """A site's comments for editors, newest first, optionally of one status or article."""
+        conditions = ["site = ?", "id < ?"]
+        parameters: list[object] = [site, before or "~"]
+        if status is not None:
+            conditions.append("status = ?")
+            parameters.append(status)
+        if article is not None:
+            conditions.append("article = ?")
+            parameters.append(article)
         rows = await self._fetch(
-            f"SELECT {_COMMENT_COLUMNS} FROM comments WHERE site = ? AND status = coalesce(?, status) "
-            "AND article = coalesce(?, article) AND id < ? ORDER BY id DESC LIMIT ?",
-            (site, status, article, before or "~", limit),
+            f"SELECT {_COMMENT_COLUMNS} FROM comments WHERE {' AND '.join(conditions)} ORDER BY id DESC LIMIT ?",
+            (*parameters, limit),
         )
         return [_comment(row) for row in rows]
 

@@ -4,20 +4,19 @@
 -- ARGV: epoch to create the shard's stream lifetime with; the comment rate limit as count and
 --       period in ms ('' = none); site, reader, address ('' = unknown); the comment's status;
 --       the comment as JSON (the stream event).
--- Returns status (0 = cold: load it and retry; 1 = added; 2 = over the rate limit, nothing
--- added), the article's approved comments after it, and for status 2 the ms to wait.
+-- Returns -1 for a cold article (load it and retry), else how many ms to wait before trying
+-- again: over the rate limit, nothing was added; 0 = added.
 local meta, events, touched, key, comments = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 redis.call('HSETNX', meta, 'epoch', ARGV[1])
-local approved = redis.call('HGET', key, '#c')
-if not approved then return {0, 0, 0} end
+if redis.call('HEXISTS', key, '#c') == 0 then return -1 end
 local now = now_ms()
 local wait = rate_limit(shard_prefix(meta), 'c', tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6], now)
-if wait > 0 then return {2, tonumber(approved), wait} end
+if wait > 0 then return wait end
 
 local id = redis.call('XADD', events, '*', 'c', ARGV[8])
 -- Kept until flushed, so that the article's comment pages show it before SQLite has it.
 redis.call('HSET', comments, id, ARGV[8])
-if ARGV[7] == 'approved' then approved = redis.call('HINCRBY', key, '#c', 1) end
+if ARGV[7] == 'approved' then redis.call('HINCRBY', key, '#c', 1) end
 redis.call('HSET', key, '#e', id)
 redis.call('ZADD', touched, now, digest_of(key))
-return {1, tonumber(approved), 0}
+return 0

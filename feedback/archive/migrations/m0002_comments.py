@@ -23,7 +23,10 @@ STATEMENTS = (
         moderated_at INTEGER            -- unix milliseconds of the last editor's decision
     ) WITHOUT ROWID
     """,
-    "CREATE INDEX comments_by_article ON comments (site, article, status, id)",
+    # Pages walk an article's comments newest first and stop at their limit; counts and editors'
+    # lists look up one status.
+    "CREATE INDEX comments_by_article ON comments (site, article, id)",
+    "CREATE INDEX comments_by_article_status ON comments (site, article, status)",
     "CREATE INDEX comments_by_status ON comments (site, status, id)",
     # Articles changed in SQLite behind Redis's back (votes during an outage, moderation):
     # Redis's copy of them is stale until dropped.
