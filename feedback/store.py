@@ -8,8 +8,9 @@ Redis Cluster slot):
 - `feedback:{s}:c:<digest>`: an article's comments not yet flushed, stream id -> JSON;
 - `feedback:{s}:events`: stream of vote (`e`, suspect `s`) and comment (`c`) events not yet
   trimmed by the flusher;
-- `feedback:{s}:meta`: `epoch` (names this stream's lifetime: a wiped Redis starts a new one)
-  and `flushed` (last stream id SQLite has committed);
+- `feedback:{s}:meta`: `epoch` (names this stream's lifetime: a wiped Redis starts a new one),
+  `flushed` (last stream id SQLite has committed) and `stale_drops` (how many articles changed
+  behind Redis's back were dropped: a load that read SQLite before one must read it again);
 - `feedback:{s}:touched`: sorted set of loaded articles by last vote time, for eviction;
 - `feedback:{s}:rate:...` (rate limits) and `feedback:{s}:cap:<digest>:<day>` (readers counted
   per address hash), which expire on their own.
