@@ -53,6 +53,18 @@ class ArticleRead:
 
 
 @dataclass(slots=True)
+class Summary:
+    """What the public sees of one article (and, when asked, one reader's own score)."""
+
+    site: str
+    article: str
+    histogram: Histogram
+    comments: int
+    """Approved comments."""
+    reader_score: int | None = None
+
+
+@dataclass(slots=True)
 class VoteEvent:
     """A vote change with its place in time: `version` orders a reader's changes, newest wins."""
 

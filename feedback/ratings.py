@@ -8,29 +8,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from feedback.archive import Archive
 from feedback.coalescing import Coalescer
 from feedback.errors import RateLimited
 from feedback.hot import HotArticles
-from feedback.models import ArticleRead, Histogram, VoteChange, VoteEvent, version_from_parts
+from feedback.models import ArticleRead, Summary, VoteChange, VoteEvent, version_from_parts
 from feedback.settings import Rate
-from feedback.store import ArticleView, Outcome
+from feedback.store import Outcome
 
 # Requests per Redis call at most: bounds the time one script call holds Redis (a read
 # request names up to 100 articles, a vote one).
 MAX_BATCH = 256
 MAX_READ_BATCH = 128
-
-
-@dataclass(slots=True)
-class Summary:
-    site: str
-    article: str
-    histogram: Histogram
-    comments: int
-    reader_score: int | None = None
 
 
 class Ratings:
@@ -58,13 +48,10 @@ class Ratings:
     async def summaries(self, site: str, articles: Sequence[str], reader: str | None = None) -> list[Summary]:
         """Summaries of articles of one site, in order; with `reader`, that reader's score too."""
         reads = [ArticleRead(site, article, reader) for article in articles]
-        views = await self._hot.attempt(lambda store: self._reads.submit(reads))
-        if views is None:
+        summaries = await self._hot.attempt(lambda store: self._reads.submit(reads))
+        if summaries is None:
             return [await self._summary_in_archive(read) for read in reads]
-        return [
-            Summary(site, article, view.histogram, view.comments, view.reader_score)
-            for article, view in zip(articles, views, strict=True)
-        ]
+        return summaries
 
     async def _apply_votes(self, changes: Sequence[VoteChange]) -> list[Outcome]:
         store = self._hot.store
@@ -73,15 +60,15 @@ class Ratings:
             changes, lambda batch: store.apply_votes(batch, self._rate, self._readers_per_address)
         )
 
-    async def _read_articles(self, requests: Sequence[Sequence[ArticleRead]]) -> list[list[ArticleView]]:
+    async def _read_articles(self, requests: Sequence[Sequence[ArticleRead]]) -> list[list[Summary]]:
         """One batch of requests, each for one or more articles: all read in one Redis call."""
         store = self._hot.store
         assert store is not None
-        views = await self._hot.run([read for reads in requests for read in reads], store.read_articles)
+        summaries = await self._hot.run([read for reads in requests for read in reads], store.read_articles)
         answers = []
         start = 0
         for reads in requests:
-            answers.append(views[start : start + len(reads)])
+            answers.append(summaries[start : start + len(reads)])
             start += len(reads)
         return answers
 

@@ -43,6 +43,7 @@ from feedback.models import (
     ArticleState,
     Comment,
     Histogram,
+    Summary,
     VoteChange,
     VoteEvent,
     version_from_parts,
@@ -129,13 +130,6 @@ def _locate(site: str, article: str, shards: int) -> ArticleLocation:
 
 
 @dataclass(slots=True)
-class ArticleView:
-    histogram: Histogram
-    comments: int
-    reader_score: int | None
-
-
-@dataclass(slots=True)
 class Outcome:
     """What became of a vote or a comment sent to a hot article."""
 
@@ -149,6 +143,9 @@ class Outcome:
 class StreamEntry:
     id: str
     event: VoteEvent | Comment
+
+
+_ONLY_SHARD = ShardKeys(0)
 
 
 def _script_source(name: str) -> str:
@@ -201,8 +198,8 @@ class Store:
             for status, one, two, three, four, five, comments, wait in replies
         ]
 
-    async def read_articles(self, reads: Sequence[ArticleRead]) -> list[ArticleView | None]:
-        """Summary counts (and the reader's score) of each article; None marks a cold article."""
+    async def read_articles(self, reads: Sequence[ArticleRead]) -> list[Summary | None]:
+        """Summary (with the reader's score, when asked) of each article; None marks a cold article."""
         replies = await self._per_shard(
             self._read,
             reads,
@@ -212,8 +209,8 @@ class Store:
             width=8,
         )
         return [
-            ArticleView((one, two, three, four, five), comments, mine or None) if loaded else None
-            for loaded, one, two, three, four, five, comments, mine in replies
+            Summary(read.site, read.article, (one, two, three, four, five), comments, mine or None) if loaded else None
+            for read, (loaded, one, two, three, four, five, comments, mine) in zip(reads, replies, strict=True)
         ]
 
     async def add_comment(self, comment: Comment, address: str, rate: Rate | None) -> int | None:
@@ -252,14 +249,16 @@ class Store:
         """
         located = [self.locate(item.site, item.article) for item in items]
         groups: dict[ShardKeys, list[int]] = {}
-        for index, location in enumerate(located):
-            groups.setdefault(location.shard, []).append(index)
+        if self.shards == 1:
+            groups[_ONLY_SHARD] = list(range(len(items)))  # the usual case, spared the grouping
+        else:
+            for index, location in enumerate(located):
+                groups.setdefault(location.shard, []).append(index)
         calls: list[tuple[list[str | bytes], list[Any]]] = []
         for shard, indexes in groups.items():
-            call_keys: list[str | bytes] = [*shard_keys(shard)]
+            call_keys: list[str | bytes] = [*shard_keys(shard), *(located[index].key for index in indexes)]
             call_args = list(shard_args)
             for position, index in enumerate(indexes, start=1):
-                call_keys.append(located[index].key)
                 call_args += item_args(items[index], position)
             calls.append((call_keys, call_args))
         if len(calls) == 1:

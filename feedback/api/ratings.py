@@ -11,8 +11,7 @@ from feedback import validation
 from feedback.api.body import json_object
 from feedback.api.paths import article_request, site_request
 from feedback.json import JSONResponse
-from feedback.models import VoteChange
-from feedback.ratings import Summary
+from feedback.models import Summary, VoteChange
 
 
 async def put_rating(request: Request) -> Response:
@@ -35,7 +34,8 @@ async def delete_rating(request: Request) -> Response:
 
 async def get_summary(request: Request) -> Response:
     services, site, article = await article_request(request)
-    reader = request.query_params.get("reader")
+    # Parsing the query string costs every summary: most ask without one.
+    reader = request.query_params.get("reader") if request.scope["query_string"] else None
     if reader is not None:
         reader = validation.reader_token(reader)
     (summary,) = await services.ratings.summaries(site.id, [article], reader)
