@@ -21,9 +21,6 @@ from feedback.store import Outcome
 # request names up to 100 articles, a vote one).
 MAX_BATCH = 256
 MAX_READ_BATCH = 128
-# Read batches in flight at once: while Redis answers one, the server prepares the next. Votes
-# keep one, which keeps them in order.
-READS_IN_FLIGHT = 2
 
 
 class Ratings:
@@ -33,7 +30,7 @@ class Ratings:
         self._rate = rate
         self._readers_per_address = readers_per_address
         self._votes = Coalescer(self._apply_votes, MAX_BATCH)
-        self._reads = Coalescer(self._read_articles, MAX_READ_BATCH, max_in_flight=READS_IN_FLIGHT)
+        self._reads = Coalescer(self._read_articles, MAX_READ_BATCH)
 
     async def change_vote(self, change: VoteChange) -> Summary:
         """Set or withdraw one reader's vote; returns the article's summary after it.

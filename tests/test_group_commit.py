@@ -55,35 +55,6 @@ async def test_requests_arriving_during_a_batch_travel_together_in_the_next() ->
     assert batches == [[0], list(range(1, 51))]
 
 
-@pytest.mark.parametrize("max_in_flight", [1, 2])
-async def test_a_request_made_as_soon_as_the_last_batch_is_answered_runs_too(max_in_flight: int) -> None:
-    """Its submitter wakes before the finished drainer's done callbacks run."""
-
-    async def run_batch(items: Sequence[int]) -> list[int]:
-        return list(items)
-
-    coalescer: Coalescer[int, int] = Coalescer(run_batch, max_batch=10, max_in_flight=max_in_flight)
-    for number in range(5):
-        assert await asyncio.wait_for(coalescer.submit(number), timeout=5) == number
-
-
-async def test_reads_may_have_several_batches_in_flight() -> None:
-    in_flight = most_in_flight = 0
-
-    async def run_batch(items: Sequence[int]) -> list[int]:
-        nonlocal in_flight, most_in_flight
-        in_flight += 1
-        most_in_flight = max(most_in_flight, in_flight)
-        await asyncio.sleep(0.005)
-        in_flight -= 1
-        return [item * 10 for item in items]
-
-    coalescer: Coalescer[int, int] = Coalescer(run_batch, max_batch=10, max_in_flight=2)
-    results = await asyncio.gather(*(coalescer.submit(number) for number in range(100)))
-    assert results == [number * 10 for number in range(100)]
-    assert most_in_flight == 2
-
-
 async def test_a_failed_batch_fails_every_request_in_it_and_the_next_batch_runs() -> None:
     calls = 0
 
