@@ -55,6 +55,17 @@ async def test_requests_arriving_during_a_batch_travel_together_in_the_next() ->
     assert batches == [[0], list(range(1, 51))]
 
 
+async def test_a_request_made_as_soon_as_the_last_batch_is_answered_runs_too() -> None:
+    """Its submitter wakes before the finished drainer's done callbacks run."""
+
+    async def run_batch(items: Sequence[int]) -> list[int]:
+        return list(items)
+
+    coalescer: Coalescer[int, int] = Coalescer(run_batch, max_batch=10)
+    for number in range(5):
+        assert await asyncio.wait_for(coalescer.submit(number), timeout=5) == number
+
+
 async def test_a_failed_batch_fails_every_request_in_it_and_the_next_batch_runs() -> None:
     calls = 0
 
