@@ -22,17 +22,29 @@ log = logging.getLogger(__name__)
 _REDIS_RETRY_SECONDS = 1.0
 # A cold load is retried when the flusher moved on while SQLite was read; it rarely takes two.
 _LOAD_ATTEMPTS = 20
+# How often this host's clock is compared with Redis's (clocks drift slowly).
+_CLOCK_CHECK_SECONDS = 60.0
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 
 class HotArticles:
-    def __init__(self, store: Store | None, archive: Archive) -> None:
+    def __init__(self, store: Store | None, archive: Archive, clock: Callable[[], int] = time.time_ns) -> None:
         self.store = store
         self._archive = archive
         self._redis_retry_at = 0.0
         self._redis_down = False
+        self._clock = clock
+        self._redis_clock_offset_ns = 0
+        self._clock_checked_at = float("-inf")
+
+    def redis_time_ns(self) -> int:
+        """Redis's clock as last measured from this host (this host's clock before any measure).
+
+        Votes written to SQLite while Redis is unreachable are versioned by it, so that they
+        order right against the votes Redis timestamped, even when the two clocks disagree."""
+        return self._clock() + self._redis_clock_offset_ns
 
     async def attempt(self, operation: Callable[[Store], Awaitable[T]]) -> T | None:
         """Run `operation` against Redis; None when Redis is unavailable (then use SQLite)."""
@@ -53,7 +65,19 @@ class HotArticles:
         if self._redis_down:
             log.warning("Redis answers again: requests go through Redis")
             self._redis_down = False
+        if time.monotonic() > self._clock_checked_at + _CLOCK_CHECK_SECONDS:
+            self._clock_checked_at = time.monotonic()
+            await self._measure_redis_clock(self.store)
         return result
+
+    async def _measure_redis_clock(self, store: Store) -> None:
+        before = self._clock()
+        try:
+            redis_ns = await store.time_ns()
+        except REDIS_UNAVAILABLE:
+            return  # the next request finds out, and backs off
+        after = self._clock()
+        self._redis_clock_offset_ns = redis_ns - (before + after) // 2
 
     async def run(
         self, items: Sequence[ArticleItem], run: Callable[[Sequence[ArticleItem]], Awaitable[list[R | None]]]

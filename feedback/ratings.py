@@ -6,7 +6,6 @@ answered only after Redis acknowledged the batch it travelled in.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
 from feedback.archive import Archive
@@ -39,7 +38,7 @@ class Ratings:
         outcome = await self._hot.attempt(lambda store: self._votes.submit(change))
         if outcome is None:
             # Without Redis there are no limits to check: an outage must not block readers.
-            await self._archive.record_direct_vote(_direct_event(change))
+            await self._archive.record_direct_vote(_direct_event(change, self._hot.redis_time_ns()))
             return await self._summary_in_archive(ArticleRead(change.site, change.article, None), change.score)
         if outcome.retry_after_ms:
             raise RateLimited("votes", outcome.retry_after_ms)
@@ -80,8 +79,7 @@ class Ratings:
         return Summary(read.site, read.article, histogram, comments, reader_score)
 
 
-def _direct_event(change: VoteChange) -> VoteEvent:
-    now_ns = time.time_ns()
+def _direct_event(change: VoteChange, now_ns: int) -> VoteEvent:
     milliseconds, nanoseconds_within = divmod(now_ns, 1_000_000)
     # Within one millisecond, nanoseconds (< 2**20) order direct writes as stream sequences do.
     return VoteEvent(change, version_from_parts(milliseconds, nanoseconds_within), milliseconds)

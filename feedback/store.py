@@ -274,6 +274,11 @@ class Store:
                 results[index] = reply[position * width : (position + 1) * width]
         return results
 
+    async def time_ns(self) -> int:
+        """Redis's clock."""
+        seconds, microseconds = await self.redis.time()
+        return (seconds * 1_000_000 + microseconds) * 1000
+
     async def stale_drops(self, shard: int) -> str:
         """How many stale articles the shard has dropped: read it before reading an article's
         state from SQLite, and pass it to load_article."""
@@ -326,8 +331,7 @@ class Store:
     async def drop_idle_articles(self, shard: int, idle_ms: int, limit: int) -> int:
         """Forget up to `limit` flushed articles untouched for `idle_ms`; how many went."""
         shard_keys = ShardKeys(shard)
-        seconds, microseconds = await self.redis.time()
-        now_ms = seconds * 1000 + microseconds // 1000
+        now_ms = await self.time_ns() // 1_000_000
         digests: list[str] = await self.redis.zrangebyscore(
             shard_keys.touched, "-inf", now_ms - idle_ms, start=0, num=limit
         )  # type: ignore[assignment]  # decode_responses: str

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from dataclasses import replace
 from pathlib import Path
 
 from redis import Redis as SyncRedis
 
 from feedback.archive import Archive
+from feedback.hot import HotArticles
 from feedback.models import ArticleState, VoteChange, VoteEvent
+from feedback.ratings import Ratings
 from feedback.settings import Settings
 from feedback.store import Store, connect
 from tests.conftest import SITE, RedisServer, add_site, flush, serve, with_redis
@@ -323,3 +326,28 @@ async def test_a_load_racing_a_moderation_reads_sqlite_again(settings: Settings)
             assert not await store.load_article(SITE, "bai-1", snapshot, stale_drops)
         await redis.aclose()
         assert (await live.summary("bai-1"))["comments"] == 1
+
+
+async def test_a_vote_written_during_an_outage_wins_over_an_older_one_though_this_host_lags(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Votes sent to SQLite during an outage are versioned by Redis's clock as measured from this
+    host: with this host 30 s behind, an older vote still unflushed in Redis must not win."""
+    redis = RedisServer(tmp_path / "redis", appendonly=True)
+    redis.start()
+    settings = with_redis(settings, redis.url)
+    await add_site(settings)
+    client = connect(settings.redis_url)
+    try:
+        async with await Archive.open(settings.database_path) as archive:
+            lagging = HotArticles(Store(client), archive, clock=lambda: time.time_ns() - 30 * 10**9)
+            ratings = Ratings(lagging, archive, rate=None, readers_per_address=None)
+            await ratings.change_vote(VoteChange(SITE, "bai-1", reader(1), 3))  # in Redis, unflushed
+            redis.stop()
+            await ratings.change_vote(VoteChange(SITE, "bai-1", reader(1), 5))  # later: into SQLite
+            redis.start()
+            await flush(settings)  # applies Redis's older vote, which must lose
+            assert stored_votes(settings, "bai-1") == {reader(1): 5}
+    finally:
+        await client.aclose()
+        redis.stop()
