@@ -2,7 +2,8 @@
 
 At most one batch is in flight, so the batches reach Redis in the order their requests were
 made (one reader's successive votes stay in order), and under load each Redis round trip
-carries as many requests as arrived during the previous one.
+carries as many requests as arrived during the previous one. A batch that fails fails each of
+its requests; it may also fail some alone, by answering an exception as their result.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ Result = TypeVar("Result")
 
 
 class Coalescer(Generic[Item, Result]):
-    def __init__(self, run_batch: Callable[[Sequence[Item]], Awaitable[Sequence[Result]]], max_batch: int) -> None:
+    def __init__(
+        self, run_batch: Callable[[Sequence[Item]], Awaitable[Sequence[Result | Exception]]], max_batch: int
+    ) -> None:
         self._run_batch = run_batch
         self._max_batch = max_batch
         self._waiting: list[tuple[Item, asyncio.Future[Result]]] = []
@@ -55,5 +58,9 @@ class Coalescer(Generic[Item, Result]):
                     future.set_exception(error)
             return
         for (_, future), result in zip(batch, results, strict=True):
-            if not future.done():  # its request may have been cancelled (client gone)
+            if future.done():  # its request may have been cancelled (client gone)
+                continue
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
                 future.set_result(result)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from feedback.archive import Archive
 from feedback.errors import RateLimited
-from feedback.hot import HotArticles
+from feedback.hot import HotArticles, LoadFailed
 from feedback.models import Comment, CommentStatus, Site
 from feedback.settings import Rate
 from feedback.store import Store
@@ -78,6 +78,8 @@ class Comments:
             return [await store.add_comment(one, address, self._rate) for one in comments]
 
         (wait_ms,) = await self._hot.run([comment], add)
+        if isinstance(wait_ms, LoadFailed):
+            raise wait_ms
         return wait_ms
 
 

@@ -8,11 +8,13 @@ whole state in SQLite, nothing pending). A cold article is loaded before it is s
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from feedback.archive import Archive
+from feedback.errors import ApiError
 from feedback.models import ArticleItem
 from feedback.store import REDIS_UNAVAILABLE, Store
 
@@ -27,6 +29,15 @@ _CLOCK_CHECK_SECONDS = 60.0
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+class LoadFailed(ApiError):
+    """A cold article could not be loaded into Redis: its requests fail (503, to be tried again),
+    the others in their batch not."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(503, "try_again", "This article is busy; please try again in a moment.", {"Retry-After": "1"})
+        self.reason = reason
 
 
 class HotArticles:
@@ -81,18 +92,30 @@ class HotArticles:
 
     async def run(
         self, items: Sequence[ArticleItem], run: Callable[[Sequence[ArticleItem]], Awaitable[list[R | None]]]
-    ) -> list[R]:
+    ) -> list[R | LoadFailed]:
         """Run `items` through Redis; the cold articles' items (None: not run) are run again once
-        their articles are loaded, within this call, so that a later batch still comes after."""
-        results = await run(items)
+        their articles are loaded, within this call, so that a later batch still comes after.
+        An article that cannot be loaded fails its own items only (LoadFailed as their result)."""
+        results: list[R | LoadFailed | None] = list(await run(items))
         for _ in range(3):
             cold = [index for index, result in enumerate(results) if result is None]
             if not cold:
                 return [result for result in results if result is not None]
+            failed: dict[tuple[str, str], LoadFailed] = {}
             for site, article in dict.fromkeys((items[index].site, items[index].article) for index in cold):
-                await self._load(site, article)
-            retried = await run([items[index] for index in cold])
-            for index, result in zip(cold, retried, strict=True):
+                try:
+                    await self._load(site, article)
+                except LoadFailed as error:
+                    failed[site, article] = error
+                except sqlite3.Error as error:
+                    failed[site, article] = LoadFailed(f"SQLite: {error}")
+                if (site, article) in failed:
+                    log.error("could not load article %r of site %r: %s", article, site, failed[site, article].reason)
+            for index in cold:
+                results[index] = failed.get((items[index].site, items[index].article))
+            retry = [index for index in cold if results[index] is None]
+            retried = await run([items[index] for index in retry]) if retry else []
+            for index, result in zip(retry, retried, strict=True):
                 results[index] = result
         raise RuntimeError("cold articles did not stay loaded")
 
@@ -104,4 +127,4 @@ class HotArticles:
             state = await self._archive.article_state(site, article, shard)
             if await self.store.load_article(site, article, state, stale_drops):
                 return
-        raise RuntimeError(f"could not load article {article!r} of {site!r}: the flusher kept moving")
+        raise LoadFailed(f"SQLite's state of article {article!r} of {site!r} kept changing while it was read")

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from feedback.archive import Archive
 from feedback.coalescing import Coalescer
 from feedback.errors import RateLimited
-from feedback.hot import HotArticles
+from feedback.hot import HotArticles, LoadFailed
 from feedback.models import ArticleRead, Summary, VoteChange, VoteEvent, version_from_parts
 from feedback.settings import Rate
 from feedback.store import Outcome
@@ -52,22 +52,25 @@ class Ratings:
             return [await self._summary_in_archive(read) for read in reads]
         return summaries
 
-    async def _apply_votes(self, changes: Sequence[VoteChange]) -> list[Outcome]:
+    async def _apply_votes(self, changes: Sequence[VoteChange]) -> list[Outcome | LoadFailed]:
         store = self._hot.store
         assert store is not None
         return await self._hot.run(
             changes, lambda batch: store.apply_votes(batch, self._rate, self._readers_per_address)
         )
 
-    async def _read_articles(self, requests: Sequence[Sequence[ArticleRead]]) -> list[list[Summary]]:
-        """One batch of requests, each for one or more articles: all read in one Redis call."""
+    async def _read_articles(self, requests: Sequence[Sequence[ArticleRead]]) -> list[list[Summary] | LoadFailed]:
+        """One batch of requests, each for one or more articles: all read in one Redis call. A
+        request with an article that could not be loaded fails, the others not."""
         store = self._hot.store
         assert store is not None
         summaries = await self._hot.run([read for reads in requests for read in reads], store.read_articles)
-        answers = []
+        answers: list[list[Summary] | LoadFailed] = []
         start = 0
         for reads in requests:
-            answers.append(summaries[start : start + len(reads)])
+            mine = summaries[start : start + len(reads)]
+            failed = [summary for summary in mine if isinstance(summary, LoadFailed)]
+            answers.append(failed[0] if failed else [summary for summary in mine if isinstance(summary, Summary)])
             start += len(reads)
         return answers
 

@@ -12,7 +12,7 @@ from redis.exceptions import ResponseError
 
 from feedback.archive import Archive
 from feedback.coalescing import Coalescer
-from feedback.hot import HotArticles
+from feedback.hot import HotArticles, LoadFailed
 from feedback.models import VoteChange
 from feedback.ratings import MAX_BATCH, Ratings
 from feedback.settings import Settings
@@ -141,3 +141,27 @@ async def test_a_vote_redis_rejects_is_answered_with_a_json_error(live: LiveServ
     response = await live.vote("broken", READER, 3)
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "internal_error"
+
+
+async def test_an_article_that_cannot_be_loaded_fails_only_its_own_requests(
+    ratings: Ratings, settings: Settings
+) -> None:
+    await ratings.change_vote(change("hot", 1))
+    store = Store(connect(settings.redis_url))
+    # Every snapshot SQLite gives looks older than what the flusher applied: "cold" cannot load.
+    SyncRedis.from_url(settings.redis_url).hset(store.locate(SITE, "hot").shard.meta, "flushed", "99999999999999-0")
+
+    hot, cold = await asyncio.gather(
+        ratings.change_vote(change("hot", 5, "reader-0000000000000009")),
+        ratings.change_vote(change("cold", 3)),
+        return_exceptions=True,
+    )
+    assert isinstance(cold, LoadFailed)
+    assert not isinstance(hot, BaseException)
+    assert hot.histogram == (1, 0, 0, 0, 1)
+    read_hot, read_both = await asyncio.gather(
+        ratings.summaries(SITE, ["hot"]), ratings.summaries(SITE, ["hot", "cold"]), return_exceptions=True
+    )
+    assert not isinstance(read_hot, BaseException)
+    assert [summary.histogram for summary in read_hot] == [(1, 0, 0, 0, 1)]
+    assert isinstance(read_both, LoadFailed)

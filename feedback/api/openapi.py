@@ -60,6 +60,7 @@ _COMMON_ERRORS = {
     "403": _error("The request's Origin is not allowed for this site."),
     "404": _error("Unknown site."),
     "422": _error("An invalid value; the error's code and message name it."),
+    "503": _error("The article could not be loaded just now; try again (Retry-After)."),
 }
 _BODY_ERRORS = {
     "400": _error("The body is not a JSON object."),
