@@ -7,9 +7,9 @@ import argparse
 import asyncio
 import signal
 import sys
-from collections.abc import Sequence
-from dataclasses import replace
-from typing import get_args
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, replace
+from typing import TypeVar, get_args
 
 from feedback import json, validation
 from feedback.archive import Archive
@@ -50,12 +50,12 @@ def _parser() -> argparse.ArgumentParser:
         description="Create a site, or change the settings of an existing one: the options given replace "
         "their current values, the others stay as they are.",
     )
-    add.add_argument("site", type=_site_id, help="site id: 1-64 characters of a-z, 0-9 and '-'")
+    add.add_argument("site", type=_checked(validation.site_id), help="site id: 1-64 characters of a-z, 0-9 and '-'")
     add.add_argument(
         "--origin",
         dest="origins",
         action="append",
-        type=_origin,
+        type=_checked(validation.origin),
         metavar="URL",
         help="an origin allowed to call the API from a browser, e.g. https://news.example.vn (repeatable; "
         "required for a new site)",
@@ -70,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         "--blocked-word",
         dest="blocked_words",
         action="append",
-        type=_blocked_word,
+        type=_checked(validation.blocked_word),
         metavar="WORD",
         help="a word or phrase that sends a comment holding it to spam, ignoring case (repeatable)",
     )
@@ -93,16 +93,20 @@ def _parser() -> argparse.ArgumentParser:
     comment_list = comment_commands.add_parser(
         "list", help="list a site's comments, newest first", description="List a site's comments, newest first."
     )
-    comment_list.add_argument("site", type=_site_id, help="site id")
+    comment_list.add_argument("site", type=_checked(validation.site_id), help="site id")
     comment_list.add_argument("--status", choices=get_args(CommentStatus), help="only comments of this status")
-    comment_list.add_argument("--article", type=_article_id, help="only comments on this article")
+    comment_list.add_argument("--article", type=_checked(validation.article_id), help="only comments on this article")
     comment_list.add_argument("--limit", type=_positive_int, default=50, help="at most this many comments (50)")
-    comment_list.add_argument("--before", type=_comment_id, metavar="ID", help="only comments older than this one")
+    comment_list.add_argument(
+        "--before", type=_checked(validation.comment_id), metavar="ID", help="only comments older than this one"
+    )
     comment_list.add_argument("--json", action="store_true", help="print a JSON array instead of lines")
     comment_list.set_defaults(command=_comments_list)
     for action, status, summary in _MODERATION_ACTIONS:
         moderate = comment_commands.add_parser(action, help=summary, description=f"{summary[0].upper()}{summary[1:]}.")
-        moderate.add_argument("ids", nargs="+", type=_comment_id, metavar="ID", help="comment id (repeatable)")
+        moderate.add_argument(
+            "ids", nargs="+", type=_checked(validation.comment_id), metavar="ID", help="comment id (repeatable)"
+        )
         moderate.set_defaults(command=_comments_moderate, status=status, action=action)
 
     flush = commands.add_parser(
@@ -115,6 +119,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+T = TypeVar("T")
+
 _MODERATION_ACTIONS: list[tuple[str, CommentStatus | None, str]] = [
     ("approve", "approved", "show comments on the site"),
     ("reject", "rejected", "hide comments from the site"),
@@ -123,45 +129,24 @@ _MODERATION_ACTIONS: list[tuple[str, CommentStatus | None, str]] = [
 ]
 
 
-def _site_id(value: str) -> str:
-    try:
-        return validation.site_id(value)
-    except ApiError as error:
-        raise argparse.ArgumentTypeError(error.message) from None
+def _checked(check: Callable[[str], T]) -> Callable[[str], T]:
+    """An argparse type from a validation function: its error becomes argparse's message."""
 
+    def parse(value: str) -> T:
+        try:
+            return check(value)
+        except ApiError as error:
+            raise argparse.ArgumentTypeError(error.message) from None
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
 
-def _article_id(value: str) -> str:
-    try:
-        return validation.article_id(value)
-    except ApiError as error:
-        raise argparse.ArgumentTypeError(error.message) from None
-
-
-def _comment_id(value: str) -> str:
-    try:
-        return validation.comment_id(value)
-    except ApiError as error:
-        raise argparse.ArgumentTypeError(error.message) from None
-
-
-def _blocked_word(value: str) -> str:
-    try:
-        return validation.blocked_word(value)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+    return parse
 
 
 def _positive_int(value: str) -> int:
     if not value.isascii() or not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"a whole number of at least 1, got {value!r}")
     return int(value)
-
-
-def _origin(value: str) -> str:
-    try:
-        return validation.origin(value)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 async def _site_add(arguments: argparse.Namespace, settings: Settings) -> int:
@@ -214,17 +199,10 @@ async def _comments_list(arguments: argparse.Namespace, settings: Settings) -> i
     return 0
 
 
-def _comment_fields(comment: Comment) -> dict[str, str | None]:
-    return {
-        "id": comment.id,
-        "site": comment.site,
-        "article": comment.article,
-        "reader": comment.reader,
-        "author": comment.author,
-        "body": comment.body,
-        "status": comment.status,
-        "created_at": comment.created_at,
-    }
+def _comment_fields(comment: Comment) -> dict[str, object]:
+    fields = asdict(comment)
+    del fields["created_at_ms"]
+    return fields | {"created_at": comment.created_at}
 
 
 async def _comments_moderate(arguments: argparse.Namespace, settings: Settings) -> int:

@@ -22,7 +22,7 @@ import functools
 import hashlib
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib import resources
 from typing import Any
 
@@ -379,28 +379,8 @@ def _event(entry_id: str, fields: dict[str, str]) -> VoteEvent | Comment:
 
 
 def _comment_json(comment: Comment) -> str:
-    fields = {
-        "id": comment.id,
-        "site": comment.site,
-        "article": comment.article,
-        "reader": comment.reader,
-        "author": comment.author,
-        "body": comment.body,
-        "status": comment.status,
-        "created_at": comment.created_at_ms,
-    }
-    return json.dumps(fields).decode()
+    return json.dumps(asdict(comment)).decode()
 
 
 def _comment_from_json(text: str) -> Comment:
-    fields = json.loads(text)
-    return Comment(
-        fields["id"],
-        fields["site"],
-        fields["article"],
-        fields["reader"],
-        fields["author"],
-        fields["body"],
-        fields["status"],
-        fields["created_at"],
-    )
+    return Comment(**json.loads(text))
