@@ -131,7 +131,7 @@ def _locate(site: str, article: str, shards: int) -> ArticleLocation:
 
 @dataclass(slots=True)
 class Outcome:
-    """What became of a vote or a comment sent to a hot article."""
+    """What became of a vote sent to a hot article."""
 
     histogram: Histogram
     comments: int
