@@ -93,15 +93,21 @@ class Flusher:
 
     async def _drop_stale_articles(self) -> int:
         """Forget Redis's copy of articles changed in SQLite behind its back: voted on or
-        commented on during an outage, or moderated.
+        commented on during an outage, or moderated. When only their approved comments changed,
+        counting them again is enough, and works however busy the article is.
 
         A copy with votes not yet flushed cannot go. A busy article keeps receiving them, so its
         shard is flushed again and the drop retried at once, rather than at the next cycle
         (when it would meet the same race); returns the events those flushes applied.
         """
         applied = 0
-        for site, article, mark in await self._archive.stale_articles():
+        for site, article, mark, votes_changed in await self._archive.stale_articles():
             shard = self._store.locate(site, article).shard.shard
+            if not votes_changed:
+                approved, epoch, last_id = await self._archive.approved_comments_at(site, article, shard)
+                if await self._store.recount_comments(site, article, approved, epoch, last_id):
+                    await self._archive.forget_stale_article(site, article, mark)
+                    continue
             for _ in range(_STALE_DROP_ATTEMPTS):
                 if await self._store.drop_article(site, article):
                     await self._archive.forget_stale_article(site, article, mark)

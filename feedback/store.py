@@ -168,6 +168,7 @@ class Store:
         self._release_lease = redis.register_script(_script_source("release_lease"))
         self._comment = redis.register_script(_script_source("comment"))
         self._unflushed_comments = redis.register_script(_script_source("unflushed_comments"))
+        self._recount = redis.register_script(_script_source("recount"))
 
     def locate(self, site: str, article: str) -> ArticleLocation:
         return _locate(site, article, self.shards)
@@ -322,6 +323,15 @@ class Store:
         for site, article in site_articles:
             location = self.locate(site, article)
             await self._unflushed_comments(keys=[location.shard.meta, location.comments_key], args=["prune"])
+
+    async def recount_comments(
+        self, site: str, article: str, approved: int, flush_epoch: str | None, flush_last_id: str | None
+    ) -> bool:
+        """Set a hot article's approved count from SQLite's (as of its shard's flush position)
+        plus the approved comments not flushed yet; False when that position is of another epoch."""
+        location = self.locate(site, article)
+        keys: list[str | bytes] = [location.shard.meta, location.key, location.comments_key]
+        return bool(await self._recount(keys=keys, args=[flush_epoch or "", flush_last_id or "", approved]))
 
     async def drop_article(self, site: str, article: str) -> bool:
         """Forget a (stale) article unless it has votes not yet flushed; True when gone."""

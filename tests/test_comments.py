@@ -14,10 +14,12 @@ from typing import Any
 
 import httpx
 import pytest
+from redis import Redis as SyncRedis
 
 from feedback.archive import Archive
 from feedback.models import CommentStatus, Moderation, Site
 from feedback.settings import Settings
+from feedback.store import Store, connect
 from tests.conftest import ORIGIN, READER, SITE, LiveServer, RedisServer, flush, serve, with_redis
 
 POST_SITE = "post-moderated"
@@ -439,3 +441,23 @@ async def test_comment_posted_while_redis_is_down_is_accepted_and_listed(setting
             assert stored_statuses(settings) == {before_outage: "approved", during_outage: "approved"}
     finally:
         redis.stop()
+
+
+async def test_moderation_counts_approved_comments_again_without_dropping_the_article(
+    live: LiveServer,
+) -> None:
+    """Only the count of approved comments changed: it is set again in place, so that it is
+    right after the next flush however busy the article (whose copy could not be dropped)."""
+    first = await posted_id(live, "bai-1", "Hay", POST_SITE)
+    await posted_id(live, "bai-1", "Rất hay", POST_SITE)
+    await flush(live.settings)
+    await posted_id(live, "bai-1", "Tuyệt", POST_SITE)  # still only in Redis
+    async with await Archive.open(live.settings.database_path) as archive:
+        await archive.moderate_comments([first], "rejected")
+    await flush(live.settings)
+    location = Store(connect(live.settings.redis_url)).locate(POST_SITE, "bai-1")
+    assert SyncRedis.from_url(live.settings.redis_url).exists(location.key) == 1  # not dropped
+    assert (await live.summary("bai-1", site=POST_SITE))["comments"] == 2
+    assert (await listing(live, "bai-1", POST_SITE))["count"] == 2
+    with sqlite3.connect(live.settings.database_path) as db:
+        assert db.execute("SELECT count(*) FROM stale_articles").fetchone() == (0,)

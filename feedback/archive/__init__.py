@@ -188,13 +188,13 @@ class Archive:
             if any(suspect for (suspect,) in rows):
                 event = replace(event, change=replace(change, suspect=True))
             await self._apply((event,))
-            await self._mark_stale([(event.change.site, event.change.article)])
+            await self._mark_stale([(event.change.site, event.change.article)], votes_changed=True)
 
     async def record_direct_comment(self, comment: Comment) -> None:
         """Store a comment that could not go through Redis, and mark Redis's copy of its article stale."""
         async with self._transaction():
             await self._insert_comments((comment,))
-            await self._mark_stale([(comment.site, comment.article)])
+            await self._mark_stale([(comment.site, comment.article)], votes_changed=False)
 
     async def apply_flushed_events(
         self, shard: int, epoch: str, last_id: str, votes: Iterable[VoteEvent], comments: Iterable[Comment]
@@ -213,9 +213,21 @@ class Archive:
         rows = await self._fetch("SELECT epoch, last_id FROM flush_positions WHERE shard = ?", (shard,))
         return (rows[0][0], rows[0][1]) if rows else None
 
-    async def stale_articles(self) -> list[tuple[str, str, int]]:
-        rows = await self._fetch("SELECT site, article, mark FROM stale_articles")
-        return [(site, article, mark) for site, article, mark in rows]
+    async def stale_articles(self) -> list[tuple[str, str, int, bool]]:
+        """Each stale article, its mark, and whether its votes changed (or only its comments)."""
+        rows = await self._fetch("SELECT site, article, mark, votes_changed FROM stale_articles")
+        return [(site, article, mark, bool(votes_changed)) for site, article, mark, votes_changed in rows]
+
+    async def approved_comments_at(self, site: str, article: str, shard: int) -> tuple[int, str | None, str | None]:
+        """An article's approved comments, and the flush position of its shard, from one snapshot."""
+        rows = await self._fetch(
+            "SELECT count(*), (SELECT epoch FROM flush_positions WHERE shard = ?), "
+            "(SELECT last_id FROM flush_positions WHERE shard = ?) "
+            "FROM comments WHERE site = ? AND article = ? AND status = 'approved'",
+            (shard, shard, site, article),
+        )
+        approved, epoch, last_id = rows[0]
+        return approved, epoch, last_id
 
     async def forget_stale_article(self, site: str, article: str, mark: int) -> None:
         """Forget a stale article unless it was changed behind Redis's back again since `mark`."""
@@ -224,12 +236,14 @@ class Archive:
                 "DELETE FROM stale_articles WHERE site = ? AND article = ? AND mark = ?", (site, article, mark)
             )
 
-    async def _mark_stale(self, articles: Iterable[tuple[str, str]]) -> None:
-        """Inside a transaction: Redis's copy of these articles no longer matches SQLite."""
+    async def _mark_stale(self, articles: Iterable[tuple[str, str]], votes_changed: bool) -> None:
+        """Inside a transaction: Redis's copy of these articles no longer matches SQLite, in
+        their votes (it must be dropped) or only in their approved comments (a recount will do)."""
         await self._connection.executemany(
-            "INSERT INTO stale_articles (site, article, mark) VALUES (?, ?, 1) "
-            "ON CONFLICT (site, article) DO UPDATE SET mark = mark + 1",
-            articles,
+            "INSERT INTO stale_articles (site, article, mark, votes_changed) VALUES (?, ?, 1, ?) "
+            "ON CONFLICT (site, article) DO UPDATE SET mark = mark + 1, "
+            "votes_changed = max(votes_changed, excluded.votes_changed)",
+            ((site, article, votes_changed) for site, article in articles),
         )
 
     # Comments
@@ -297,7 +311,7 @@ class Archive:
                     f"UPDATE comments SET status = ?, moderated_at = ? WHERE id IN ({placeholders})",
                     (status, _now_ms(), *ids),
                 )
-            await self._mark_stale({(site, article) for _, site, article in rows})
+            await self._mark_stale({(site, article) for _, site, article in rows}, votes_changed=False)
         return [comment_id for comment_id, _, _ in rows]
 
     async def _insert_comments(self, comments: Iterable[Comment]) -> None:

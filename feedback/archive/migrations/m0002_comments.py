@@ -28,7 +28,8 @@ STATEMENTS = (
     "CREATE INDEX comments_by_article ON comments (site, article, id)",
     "CREATE INDEX comments_by_article_status ON comments (site, article, status)",
     "CREATE INDEX comments_by_status ON comments (site, status, id)",
-    # Articles changed in SQLite behind Redis's back (votes during an outage, moderation):
-    # Redis's copy of them is stale until dropped.
+    # Articles changed in SQLite behind Redis's back: Redis's copy of them is stale until dropped
+    # (votes during an outage) or until its approved comments are counted again (moderation).
     "ALTER TABLE direct_articles RENAME TO stale_articles",
+    "ALTER TABLE stale_articles ADD COLUMN votes_changed INTEGER NOT NULL DEFAULT 1",
 )
