@@ -97,10 +97,12 @@ class HotArticles:
         their articles are loaded, within this call, so that a later batch still comes after.
         An article that cannot be loaded fails its own items only (LoadFailed as their result)."""
         results: list[R | LoadFailed | None] = list(await run(items))
-        for _ in range(3):
+        for attempt in range(4):
             cold = [index for index, result in enumerate(results) if result is None]
             if not cold:
                 return [result for result in results if result is not None]
+            if attempt == 3:
+                break
             failed: dict[tuple[str, str], LoadFailed] = {}
             for site, article in dict.fromkeys((items[index].site, items[index].article) for index in cold):
                 try:
