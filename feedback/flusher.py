@@ -79,7 +79,7 @@ class Flusher:
             # Comment pages read SQLite for these now; a crash before this leaves copies that
             # pages skip (they are flushed) and dropping the article deletes.
             await self._store.prune_comments(
-                list(dict.fromkeys((comment.site, comment.article) for comment in comments))
+                shard, list(dict.fromkeys((comment.site, comment.article) for comment in comments))
             )
             applied += len(entries)
             after_id = last_id

@@ -7,6 +7,7 @@ answered only after Redis acknowledged the batch it travelled in.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from feedback.archive import Archive
 from feedback.coalescing import Coalescer
@@ -69,8 +70,8 @@ class Ratings:
         start = 0
         for reads in requests:
             mine = summaries[start : start + len(reads)]
-            failed = [summary for summary in mine if isinstance(summary, LoadFailed)]
-            answers.append(failed[0] if failed else [summary for summary in mine if isinstance(summary, Summary)])
+            failure = next((summary for summary in mine if isinstance(summary, LoadFailed)), None)
+            answers.append(failure if failure is not None else cast(list[Summary], mine))
             start += len(reads)
         return answers
 

@@ -318,11 +318,11 @@ class Store:
             keys=[shard_keys.meta, shard_keys.events], args=[epoch, last_id, f"{milliseconds}-{int(sequence) + 1}"]
         )
 
-    async def prune_comments(self, site_articles: Sequence[tuple[str, str]]) -> None:
-        """Forget the comments of these articles that SQLite has now."""
-        for site, article in site_articles:
-            location = self.locate(site, article)
-            await self._unflushed_comments(keys=[location.shard.meta, location.comments_key], args=["prune"])
+    async def prune_comments(self, shard: int, site_articles: Sequence[tuple[str, str]]) -> None:
+        """Forget the comments of these articles of `shard` that SQLite has now, in one call."""
+        if site_articles:
+            keys = [self.locate(site, article).comments_key for site, article in site_articles]
+            await self._unflushed_comments(keys=[ShardKeys(shard).meta, *keys], args=["prune"])
 
     async def recount_comments(
         self, site: str, article: str, approved: int, flush_epoch: str | None, flush_last_id: str | None
