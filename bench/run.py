@@ -4,6 +4,11 @@ Run by `make bench` (full, under 10 minutes) or `make bench-quick`. The server u
 pinned to core 0; wrk and Redis share core 1. Every throughput is a ratio to the baseline
 (`GET /hello` on a bare Starlette app with the same uvicorn settings) measured in the same
 round; rounds interleave the scenarios, so drift of the shared machine hits all alike.
+
+The throughput scenarios measure the request path: each scenario's votes are flushed into
+SQLite after it, before the next one starts. What flushing costs the votes arriving meanwhile is
+the flush scenario's measure (a 1,000,000-event backlog flushed under votes), and the flusher's
+own speed its events per second.
 """
 
 from __future__ import annotations
@@ -42,20 +47,10 @@ SITE = "bench"
 BENCH_ARTICLES = 10_000
 SERVER_CORE = "0"
 LOAD_CORE = "1"
-# The flusher is background work: at idle priority it takes only the time Redis and wrk leave.
-FLUSHER_COMMAND = [
-    "chrt",
-    "--idle",
-    "0",
-    "taskset",
-    "-c",
-    LOAD_CORE,
-    sys.executable,
-    "-m",
-    "feedback",
-    "flush",
-    "--watch",
-]
+FLUSH_ONCE_COMMAND = ["taskset", "-c", LOAD_CORE, sys.executable, "-m", "feedback", "flush"]
+# In the flush scenario the flusher is background work: at idle priority it takes only the time
+# Redis and wrk leave.
+FLUSHER_COMMAND = ["chrt", "--idle", "0", *FLUSH_ONCE_COMMAND, "--watch"]
 # wrk is one client address with 100,000 readers: the limits meant for the public would stop it.
 NO_ABUSE_LIMITS = {"FEEDBACK_VOTE_RATE": "off", "FEEDBACK_COMMENT_RATE": "off", "FEEDBACK_READERS_PER_ADDRESS": "off"}
 # As the README's run commands (X-Forwarded-For is the app's business), with uvloop and httptools.
@@ -275,12 +270,29 @@ def flushed_prefill(database: str) -> int:
         return count
 
 
+@dataclass
+class AppStack:
+    """The app with its own Redis and SQLite file."""
+
+    server: Server
+    redis_url: str
+    env: dict[str, str]
+    flusher_in_server: bool
+
+    def flush(self) -> None:
+        """Move every pending vote into SQLite, so that one scenario's flush never runs into the
+        next one: by a one-shot `python -m feedback flush` on the load core, or, for an app that
+        flushes by itself, by waiting for it."""
+        if self.flusher_in_server:
+            wait_until_flushed(self.redis_url)
+        else:
+            subprocess.run(FLUSH_ONCE_COMMAND, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, check=True)
+
+
 @contextmanager
 def app_stack(
-    work: Path, name: str, flusher: str, workers: int = 1, cores: str | None = SERVER_CORE
-) -> Iterator[tuple[Server, str]]:
-    """The app with its own Redis and SQLite file. `flusher` is "process" (a separate
-    `python -m feedback flush --watch` on the load core) or "server" (the app's own task)."""
+    work: Path, name: str, flusher_in_server: bool = False, workers: int = 1, cores: str | None = SERVER_CORE
+) -> Iterator[AppStack]:
     redis = RedisProcess(work / f"redis-{name}")
     database = str(work / f"{name}.sqlite3")
     asyncio.run(prepare_archive(database))
@@ -288,20 +300,14 @@ def app_stack(
         "REDIS_URL": redis.url,
         "FEEDBACK_DB": database,
         "FEEDBACK_FLUSH_SECONDS": "2",
-        "FEEDBACK_FLUSHER": "on" if flusher == "server" else "off",
+        "FEEDBACK_FLUSHER": "on" if flusher_in_server else "off",
         **NO_ABUSE_LIMITS,
     }
-    flush_process = None
-    if flusher == "process":
-        flush_process = subprocess.Popen(FLUSHER_COMMAND, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     server = Server("server:app", env, work / f"{name}.log", cores=cores, workers=workers)
     try:
-        yield server, redis.url
+        yield AppStack(server, redis.url, env, flusher_in_server)
     finally:
         server.stop()
-        if flush_process is not None:
-            flush_process.send_signal(signal.SIGTERM)
-            flush_process.wait(timeout=300)
         redis.stop()
 
 
@@ -309,17 +315,17 @@ def run_rounds(args: argparse.Namespace, work: Path, results: Results, env: dict
     hello = Server("bench.hello:app", os.environ.copy(), work / "hello.log")
     try:
         with (
-            app_stack(work, "app", flusher="process") as (app, app_redis),
-            app_stack(work, "app-flushing", flusher="server") as (app_flushing, app_flushing_redis),
+            app_stack(work, "app") as app,
+            app_stack(work, "app-flushing", flusher_in_server=True) as app_flushing,
         ):
-            servers = {"hello": hello, "app": app, "app_flushing": app_flushing}
-            redis_urls = {"app": app_redis, "app_flushing": app_flushing_redis}
+            stacks = {"app": app, "app_flushing": app_flushing}
 
             def measure_alone(scenario: Scenario, seconds: int) -> Run:
-                run = measure(servers[scenario.server], scenario, seconds, env)
-                # The flush of this scenario's votes must not run into the next scenario.
-                if scenario.server in redis_urls:
-                    wait_until_flushed(redis_urls[scenario.server])
+                if scenario.server == "hello":
+                    return measure(hello, scenario, seconds, env)
+                stack = stacks[scenario.server]
+                run = measure(stack.server, scenario, seconds, env)
+                stack.flush()
                 return run
 
             print(f"warm-up: {args.warmup} s per scenario", flush=True)
@@ -414,18 +420,24 @@ def _flush_under_load(
 
 def run_workers(args: argparse.Namespace, work: Path, results: Results, env: dict[str, str]) -> None:
     """PUT throughput with 2 uvicorn workers against 1, neither pinned (they share both cores
-    with wrk, Redis and the flusher process), rounds interleaved."""
+    with wrk and Redis), rounds interleaved."""
     scenario = next(s for s in SCENARIOS if s.name == "put")
     ratios = []
     with (
-        app_stack(work, "one-worker", "process", workers=1, cores=None) as (one, _),
-        app_stack(work, "two-workers", "process", workers=2, cores=None) as (two, _),
+        app_stack(work, "one-worker", workers=1, cores=None) as one,
+        app_stack(work, "two-workers", workers=2, cores=None) as two,
     ):
-        measure(one, scenario, args.warmup, env)
-        measure(two, scenario, args.warmup, env)
+
+        def measure_and_flush(stack: AppStack, seconds: int) -> Run:
+            run = measure(stack.server, scenario, seconds, env)
+            stack.flush()
+            return run
+
+        measure_and_flush(one, args.warmup)
+        measure_and_flush(two, args.warmup)
         for _ in range(args.rounds):
-            single = measure(one, scenario, args.duration, env)
-            double = measure(two, scenario, args.duration, env)
+            single = measure_and_flush(one, args.duration)
+            double = measure_and_flush(two, args.duration)
             ratios.append(double.rps / single.rps)
             if single.failures or double.failures:
                 results.failures.append("workers: failed requests")
