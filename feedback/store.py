@@ -87,35 +87,46 @@ def connect(url: str) -> Redis:
     return Redis(connection_pool=pool, retry=retry)
 
 
-class _ScriptLine:
-    """Script calls through a connection of their own: the request path's, one batch at a time.
+class _ScriptLines:
+    """Script calls through connections of their own: the request path's batches.
 
     redis-py's client takes every call through its pool, retry and telemetry layers, about a
-    fifth of the vote path's CPU per request here; a coalescer has one batch in flight, so a
-    connection of its own serves it without them. The connection is taken from the client's pool
-    and never given back, so that closing the client closes it too. Like the client, it drops
-    the connection when a call fails without a reply (a late reply must not answer the next)."""
+    fifth of the vote path's CPU per request here; the coalescers have a batch or two in flight,
+    so a few connections of their own serve them without those layers. The connections are
+    taken from the client's pool and never given back, so that closing the client closes them.
+    Like the client, a connection is dropped when a call fails without a reply (a late reply
+    must not answer the next call)."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, count: int) -> None:
         self._pool = redis.connection_pool
-        self._connection: Connection | None = None
-        self._lock = asyncio.Lock()  # one call at a time: each reads its own reply
+        # Idle connections; None stands for one not taken from the pool yet.
+        self._idle: asyncio.Queue[Connection | None] = asyncio.Queue()
+        for _ in range(count):
+            self._idle.put_nowait(None)
 
     async def run(self, script: AsyncScript, keys: Sequence[str | bytes], args: Sequence[Any]) -> Any:
-        async with self._lock:
-            if self._connection is None:
-                self._connection = await self._pool.get_connection()  # type: ignore[no-untyped-call]
-            connection = self._connection
+        connection = await self._idle.get()  # a call waits only when every connection is busy
+        try:
+            if connection is None:
+                connection = await self._pool.get_connection()  # type: ignore[no-untyped-call]
+            return await _run_script(connection, script, keys, args)
+        finally:
+            self._idle.put_nowait(connection)
 
-            async def call(command: str, script_text: EncodableT) -> Any:
-                packed = connection.pack_command(command, script_text, len(keys), *keys, *args)
-                await connection.send_packed_command(packed, check_health=False)
-                return await connection.read_response()
 
-            try:
-                return await call("EVALSHA", script.sha)
-            except NoScriptError:  # a restarted Redis, whose script cache is empty
-                return await call("EVAL", script.script)
+async def _run_script(
+    connection: Connection, script: AsyncScript, keys: Sequence[str | bytes], args: Sequence[Any]
+) -> Any:
+    async def call(command: str, script_text: EncodableT) -> Any:
+        await connection.send_packed_command(
+            connection.pack_command(command, script_text, len(keys), *keys, *args), check_health=False
+        )
+        return await connection.read_response()
+
+    try:
+        return await call("EVALSHA", script.sha)
+    except NoScriptError:  # a restarted Redis, whose script cache is empty
+        return await call("EVAL", script.script)
 
 
 @dataclass(frozen=True)
@@ -201,8 +212,10 @@ class Store:
         self._comment = redis.register_script(_script_source("comment"))
         self._unflushed_comments = redis.register_script(_script_source("unflushed_comments"))
         self._recount = redis.register_script(_script_source("recount"))
-        self._vote_line = _ScriptLine(redis)
-        self._read_line = _ScriptLine(redis)
+        # One connection per batch that can be in flight (see Ratings): votes have one, reads
+        # of one article one, reads of many two.
+        self._vote_lines = _ScriptLines(redis, 1)
+        self._read_lines = _ScriptLines(redis, 3)
 
     def locate(self, site: str, article: str) -> ArticleLocation:
         return _locate(site, article, self.shards)
@@ -219,7 +232,7 @@ class Store:
         it and try again).
         """
         replies = await self._per_shard(
-            self._vote_line,
+            self._vote_lines,
             self._vote,
             changes,
             lambda keys: [keys.meta, keys.events, keys.touched],
@@ -237,7 +250,7 @@ class Store:
     async def read_articles(self, reads: Sequence[ArticleRead]) -> list[Summary | None]:
         """Summary (with the reader's score, when asked) of each article; None marks a cold article."""
         replies = await self._per_shard(
-            self._read_line,
+            self._read_lines,
             self._read,
             reads,
             lambda keys: [],
@@ -270,7 +283,7 @@ class Store:
 
     async def _per_shard(
         self,
-        line: _ScriptLine,
+        lines: _ScriptLines,
         script: AsyncScript,
         items: Sequence[ArticleItem],
         shard_keys: Callable[[ShardKeys], list[str]],
@@ -300,7 +313,7 @@ class Store:
                 call_args += item_args(items[index], position)
             calls.append((call_keys, call_args))
         if len(calls) == 1:
-            replies = [await line.run(script, *calls[0])]
+            replies = [await lines.run(script, *calls[0])]
         else:
             async with self.redis.pipeline(transaction=False) as pipe:
                 for call_keys, call_args in calls:

@@ -55,15 +55,51 @@ async def test_requests_arriving_during_a_batch_travel_together_in_the_next() ->
     assert batches == [[0], list(range(1, 51))]
 
 
-async def test_a_request_made_as_soon_as_the_last_batch_is_answered_runs_too() -> None:
+@pytest.mark.parametrize("max_in_flight", [1, 2])
+async def test_a_request_made_as_soon_as_the_last_batch_is_answered_runs_too(max_in_flight: int) -> None:
     """Its submitter wakes before the finished drainer's done callbacks run."""
 
     async def run_batch(items: Sequence[int]) -> list[int]:
         return list(items)
 
-    coalescer: Coalescer[int, int] = Coalescer(run_batch, max_batch=10)
+    coalescer: Coalescer[int, int] = Coalescer(run_batch, max_batch=10, max_in_flight=max_in_flight)
     for number in range(5):
         assert await asyncio.wait_for(coalescer.submit(number), timeout=5) == number
+
+
+async def test_heavy_reads_may_have_several_batches_in_flight_but_no_more() -> None:
+    in_flight = most_in_flight = 0
+    batch_sizes: list[int] = []
+
+    async def run_batch(items: Sequence[int]) -> list[int]:
+        nonlocal in_flight, most_in_flight
+        in_flight += 1
+        most_in_flight = max(most_in_flight, in_flight)
+        batch_sizes.append(len(items))
+        await asyncio.sleep(0.005)
+        in_flight -= 1
+        return [item * 10 for item in items]
+
+    coalescer: Coalescer[int, int] = Coalescer(run_batch, max_batch=10, max_in_flight=2)
+    results = await asyncio.gather(*(coalescer.submit(number) for number in range(100)))
+    assert results == [number * 10 for number in range(100)]
+    assert most_in_flight == 2
+    assert max(batch_sizes) == 10
+
+
+async def test_list_pages_and_single_reads_are_answered_from_redis(ratings: Ratings, settings: Settings) -> None:
+    """Lists go through their own batches, two in flight: each request still gets its own."""
+    for number in range(30):
+        await ratings.change_vote(VoteChange(SITE, f"list-{number}", READER, 1 + number % 5))
+    pages = [[f"list-{number}" for number in range(start, start + 20)] for start in range(0, 10)]
+    answers = await asyncio.gather(
+        *(ratings.summaries(SITE, page) for page in pages), *(ratings.summaries(SITE, [f"list-{n}"]) for n in range(30))
+    )
+    for page, summaries in zip(pages, answers, strict=False):
+        assert [summary.article for summary in summaries] == page
+        assert [summary.histogram.index(1) + 1 for summary in summaries] == [1 + int(a[5:]) % 5 for a in page]
+    for number, (summary,) in enumerate(answers[len(pages) :]):
+        assert summary.article == f"list-{number}"
 
 
 async def test_a_failed_batch_fails_every_request_in_it_and_the_next_batch_runs() -> None:
