@@ -290,7 +290,7 @@ class Store:
         shard_args: list[Any],
         item_args: Callable[[ArticleItem, int], list[Any]],
         width: int,
-    ) -> list[list[Any]]:
+    ) -> list[tuple[Any, ...]]:
         """Run `script` once per shard over the items of its articles (in order), in one round
         trip; each item's `width` reply values, in the order of `items`.
 
@@ -319,10 +319,11 @@ class Store:
                 for call_keys, call_args in calls:
                     await script(keys=call_keys, args=call_args, client=pipe)
                 replies = await pipe.execute()
-        results: list[list[Any]] = [[] for _ in items]
+        results: list[tuple[Any, ...]] = [()] * len(items)
         for indexes, reply in zip(groups.values(), replies, strict=True):
-            for position, index in enumerate(indexes):
-                results[index] = reply[position * width : (position + 1) * width]
+            # The reply cut into `width`-long tuples, by zip in C.
+            for index, values in zip(indexes, zip(*[iter(reply)] * width, strict=True), strict=True):
+                results[index] = values
         return results
 
     async def time_ns(self) -> int:

@@ -30,7 +30,7 @@ def site_id(value: str) -> str:
 
 def article_id(value: str) -> str:
     """NFC-normalize an article id, so composed and decomposed Vietnamese text name one article."""
-    normalized = unicodedata.normalize("NFC", value)
+    normalized = value if value.isascii() else unicodedata.normalize("NFC", value)  # ASCII is NFC already
     if not 1 <= len(normalized) <= ARTICLE_MAX_CHARS:
         raise _invalid("invalid_article", f"An article id is 1-{ARTICLE_MAX_CHARS} characters long.")
     if not normalized.isprintable():
