@@ -17,7 +17,7 @@ import time
 
 from feedback.archive import Archive
 from feedback.models import Comment, VoteEvent
-from feedback.store import REDIS_UNAVAILABLE, Store
+from feedback.store import REDIS_UNAVAILABLE, Store, StreamEntry
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class Flusher:
             votes = [entry.event for entry in entries if isinstance(entry.event, VoteEvent)]
             comments = [entry.event for entry in entries if isinstance(entry.event, Comment)]
             await self._archive.apply_flushed_events(shard, epoch, last_id, votes, comments)
-            await self._store.acknowledge_flush(shard, epoch, last_id)
+            await self._store.acknowledge_flush(shard, epoch, last_id, _changed_at(entries))
             # Comment pages read SQLite for these now; a crash before this leaves copies that
             # pages skip (they are flushed) and dropping the article deletes.
             await self._store.prune_comments(
@@ -114,6 +114,18 @@ class Flusher:
                     break
                 applied += await self._flush_shard(shard)
         return applied
+
+
+def _changed_at(entries: list[StreamEntry]) -> dict[tuple[str, str], int]:
+    """Each article's time of its last event among `entries` (oldest first), in ms: a stream id's."""
+    changed_at: dict[tuple[str, str], int] = {}
+    for entry in entries:
+        event = entry.event
+        article = (
+            (event.change.site, event.change.article) if isinstance(event, VoteEvent) else (event.site, event.article)
+        )
+        changed_at[article] = int(entry.id.partition("-")[0])
+    return changed_at
 
 
 async def run_periodically(flusher: Flusher, period_seconds: float, stop: asyncio.Event) -> None:

@@ -11,7 +11,8 @@ Redis Cluster slot):
 - `feedback:{s}:meta`: `epoch` (names this stream's lifetime: a wiped Redis starts a new one),
   `flushed` (last stream id SQLite has committed) and `stale_drops` (how many articles changed
   behind Redis's back were dropped: a load that read SQLite before one must read it again);
-- `feedback:{s}:touched`: sorted set of loaded articles by last vote time, for eviction;
+- `feedback:{s}:touched`: sorted set of loaded articles by when they were loaded or last changed
+  (as far as flushed), for eviction;
 - `feedback:{s}:rate:...` (rate limits) and `feedback:{s}:cap:<digest>:<day>` (readers counted
   per address hash), which expire on their own.
 """
@@ -22,7 +23,7 @@ import asyncio
 import functools
 import hashlib
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from importlib import resources
 from typing import Any
@@ -235,7 +236,7 @@ class Store:
             self._vote_lines,
             self._vote,
             changes,
-            lambda keys: [keys.meta, keys.events, keys.touched],
+            lambda keys: [keys.meta, keys.events],
             [self._epoch_candidate, *_rate_args(rate), readers_per_address or ""],
             lambda change, position: [
                 f"{change.address}\t{change.score or 0}\t{change.reader}\t{change.site}\t{change.article}"
@@ -268,7 +269,7 @@ class Store:
         how many ms to wait before trying again (nothing added), 0 when added."""
         location = self.locate(comment.site, comment.article)
         shard = location.shard
-        keys: list[str | bytes] = [shard.meta, shard.events, shard.touched, location.key, location.comments_key]
+        keys: list[str | bytes] = [shard.meta, shard.events, location.key, location.comments_key]
         args = [self._epoch_candidate, *_rate_args(rate), comment.site, comment.reader, address, comment.status]
         wait: int = await self._comment(keys=keys, args=[*args, _comment_json(comment)])
         return None if wait < 0 else wait
@@ -361,13 +362,17 @@ class Store:
         )  # type: ignore[assignment]  # decode_responses: str, and XRANGE never answers nil
         return [StreamEntry(entry_id, _event(entry_id, fields)) for entry_id, fields in entries]
 
-    async def acknowledge_flush(self, shard: int, epoch: str, last_id: str) -> None:
-        """Record that SQLite committed everything up to `last_id`, and trim it from the stream."""
+    async def acknowledge_flush(
+        self, shard: int, epoch: str, last_id: str, changed_at: Mapping[tuple[str, str], int] | None = None
+    ) -> None:
+        """Record that SQLite committed everything up to `last_id`, and trim it from the stream;
+        `changed_at` (site, article) -> ms of its last event in it, for eviction of idle articles."""
         milliseconds, sequence = last_id.split("-")
         shard_keys = ShardKeys(shard)
-        await self._acknowledge(
-            keys=[shard_keys.meta, shard_keys.events], args=[epoch, last_id, f"{milliseconds}-{int(sequence) + 1}"]
-        )
+        args: list[Any] = [epoch, last_id, f"{milliseconds}-{int(sequence) + 1}"]
+        for (site, article), at_ms in (changed_at or {}).items():
+            args += [at_ms, self.locate(site, article).digest]
+        await self._acknowledge(keys=[shard_keys.meta, shard_keys.events, shard_keys.touched], args=args)
 
     async def prune_comments(self, shard: int, site_articles: Sequence[tuple[str, str]]) -> None:
         """Forget the comments of these articles of `shard` that SQLite has now, in one call."""

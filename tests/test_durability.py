@@ -234,6 +234,24 @@ async def test_idle_articles_leave_redis_once_flushed_and_come_back_exact(settin
         assert body["histogram"] == {"1": 0, "2": 0, "3": 0, "4": 1, "5": 1}
 
 
+async def test_an_article_changed_lately_stays_in_redis_though_loaded_long_ago(settings: Settings) -> None:
+    """Idle means no change for the idle time: the flusher marks each article it applies
+    events of with its last event's time (votes do not, to keep them cheap)."""
+    settings = replace(settings, idle_article_seconds=0.5)
+    await add_site(settings)
+    async with serve(settings) as live:
+        await live.vote("bai-1", reader(1), 4)
+        await live.vote("bai-2", reader(1), 4)
+        await asyncio.sleep(0.6)
+        await live.vote("bai-1", reader(2), 2)  # changed now; bai-2 idle since its vote
+        await flush(settings)
+        redis = SyncRedis.from_url(settings.redis_url)
+        store = Store(connect(settings.redis_url))
+        assert redis.exists(store.locate(SITE, "bai-1").key)
+        assert not redis.exists(store.locate(SITE, "bai-2").key)
+        assert (await live.summary("bai-1"))["count"] == 2
+
+
 async def test_articles_with_unflushed_votes_stay_in_redis(settings: Settings) -> None:
     settings = replace(settings, idle_article_seconds=0.05)
     await add_site(settings)

@@ -1,12 +1,11 @@
 -- Add a comment to a hot article.
--- KEYS: shard meta hash, shard event stream, shard touched zset, article hash, article's
---       unflushed comments hash.
+-- KEYS: shard meta hash, shard event stream, article hash, article's unflushed comments hash.
 -- ARGV: epoch to create the shard's stream lifetime with; the comment rate limit as count and
 --       period in ms ('' = none); site, reader, address ('' = unknown); the comment's status;
 --       the comment as JSON (the stream event).
 -- Returns -1 for a cold article (load it and retry), else how many ms to wait before trying
 -- again: over the rate limit, nothing was added; 0 = added.
-local meta, events, touched, key, comments = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local meta, events, key, comments = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 redis.call('HSETNX', meta, 'epoch', ARGV[1])
 if redis.call('HEXISTS', key, '#c') == 0 then return -1 end
 local now = now_ms()
@@ -18,5 +17,4 @@ local id = redis.call('XADD', events, '*', 'c', ARGV[8])
 redis.call('HSET', comments, id, ARGV[8])
 if ARGV[7] == 'approved' then redis.call('HINCRBY', key, '#c', 1) end
 redis.call('HSET', key, '#e', id)
-redis.call('ZADD', touched, now, digest_of(key))
 return 0

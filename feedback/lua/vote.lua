@@ -1,5 +1,5 @@
 -- Apply a batch of vote changes to hot articles, in order.
--- KEYS: shard meta hash, shard event stream, shard touched zset, then one article hash per vote.
+-- KEYS: shard meta hash, shard event stream, then one article hash per vote.
 -- ARGV: epoch to create the shard's stream lifetime with; the vote rate limit as count and
 --       period in ms ('' = none); the cap of distinct readers per address per article per day
 --       ('' = none); then per vote one change: "address<TAB>score<TAB>reader<TAB>site<TAB>article"
@@ -12,10 +12,10 @@
 -- A reader's vote is counted, or suspect: past the cap of distinct readers its address brought
 -- to this article today. A suspect vote is kept in the field '!reader' (its events go to the
 -- stream as 's', not 'e') and counts in no histogram; it stays suspect when changed.
-local meta, events, touched = KEYS[1], KEYS[2], KEYS[3]
+local meta, events = KEYS[1], KEYS[2]
 -- A script is not rolled back when it fails half-way: check every key before writing any, so
 -- that a batch is applied whole or not at all.
-for i = 4, #KEYS do
+for i = 3, #KEYS do
   local kind = redis.call('TYPE', KEYS[i])['ok']
   if kind ~= 'hash' and kind ~= 'none' then
     return redis.error_reply('WRONGTYPE ' .. KEYS[i] .. ' is a ' .. kind .. ', not an article hash')
@@ -27,8 +27,8 @@ local prefix = shard_prefix(meta)
 local now = now_ms()
 local day = math.floor(now / 86400000)
 local out = {}
-for i = 1, #KEYS - 3 do
-  local key = KEYS[3 + i]
+for i = 1, #KEYS - 2 do
+  local key = KEYS[2 + i]
   local address, change = string.match(ARGV[4 + i], '^([^\t]*)\t(.*)$')
   local score, reader, site = string.match(change, '^(%d)\t([^\t]+)\t([^\t]+)\t')
   score = tonumber(score)
@@ -79,7 +79,6 @@ for i = 1, #KEYS - 3 do
         redis.call('HSET', key, '#e', id)
       end
     end
-    redis.call('ZADD', touched, now, digest_of(key))
   end
   out[#out + 1] = status
   for j = 1, 6 do out[#out + 1] = counts[j] end
