@@ -109,6 +109,11 @@ class Results:
     failures: list[str] = field(default_factory=list)
 
 
+def pinned(command: list[str], cores: str | None) -> list[str]:
+    """`command` run on `cores` only (None: wherever the kernel schedules it)."""
+    return ["taskset", "-c", cores, *command] if cores is not None else command
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -137,10 +142,8 @@ class Server:
         command = [sys.executable, "-m", "uvicorn", target, "--port", str(self.port), *UVICORN_FLAGS]
         if workers > 1:
             command += ["--workers", str(workers)]
-        if cores is not None:
-            command = ["taskset", "-c", cores, *command]
         self.log = log.open("ab")
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=self.log)
+        self.process = subprocess.Popen(pinned(command, cores), cwd=ROOT, env=env, stdout=self.log, stderr=self.log)
         wait_until_listening(self.port, self.process)
         self.url = f"http://127.0.0.1:{self.port}"
 
@@ -170,12 +173,12 @@ class Server:
 
 
 class RedisProcess:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, cores: str | None = LOAD_CORE) -> None:
         self.port = free_port()
         directory.mkdir(parents=True, exist_ok=True)
-        command = ["taskset", "-c", LOAD_CORE, "redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
-        command += ["--dir", str(directory), "--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction"]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(directory)]
+        command += ["--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction"]
+        self.process = subprocess.Popen(pinned(command, cores), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_until_listening(self.port, self.process)
         self.url = f"redis://127.0.0.1:{self.port}/0"
 
@@ -184,13 +187,15 @@ class RedisProcess:
         self.process.wait()
 
 
-def wrk(url: str, scenario: Scenario, seconds: float, env: dict[str, str]) -> dict[str, Any]:
+def wrk(
+    url: str, scenario: Scenario, seconds: float, env: dict[str, str], cores: str | None = LOAD_CORE
+) -> dict[str, Any]:
     script = "\n".join((WRK / name).read_text() for name in ("common.lua", scenario.script, "report.lua"))
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
         file.write(script)
-    command = ["taskset", "-c", LOAD_CORE, "wrk", "-t1", f"-c{scenario.connections}", f"-d{max(1, round(seconds))}s"]
+    command = ["wrk", "-t1", f"-c{scenario.connections}", f"-d{max(1, round(seconds))}s"]
     command += ["--timeout", "10s", "-s", file.name, url]
-    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=seconds + 60)
+    result = subprocess.run(pinned(command, cores), capture_output=True, text=True, env=env, timeout=seconds + 60)
     os.unlink(file.name)
     match = re.search(r"^BENCH (\{.*\})$", result.stdout, re.MULTILINE)
     if result.returncode != 0 or match is None:
@@ -199,9 +204,11 @@ def wrk(url: str, scenario: Scenario, seconds: float, env: dict[str, str]) -> di
     return report
 
 
-def measure(server: Server, scenario: Scenario, seconds: float, env: dict[str, str]) -> Run:
+def measure(
+    server: Server, scenario: Scenario, seconds: float, env: dict[str, str], load_cores: str | None = LOAD_CORE
+) -> Run:
     cpu_before = server.cpu_seconds()
-    report = wrk(server.url, scenario, seconds, env)
+    report = wrk(server.url, scenario, seconds, env, load_cores)
     cpu = server.cpu_seconds() - cpu_before
     requests = max(report["requests"], 1)
     return Run(
@@ -278,6 +285,7 @@ class AppStack:
     redis_url: str
     env: dict[str, str]
     flusher_in_server: bool
+    load_cores: str | None
 
     def flush(self) -> None:
         """Move every pending vote into SQLite, so that one scenario's flush never runs into the
@@ -291,9 +299,12 @@ class AppStack:
 
 @contextmanager
 def app_stack(
-    work: Path, name: str, flusher_in_server: bool = False, workers: int = 1, cores: str | None = SERVER_CORE
+    work: Path, name: str, flusher_in_server: bool = False, workers: int = 1, pin: bool = True
 ) -> Iterator[AppStack]:
-    redis = RedisProcess(work / f"redis-{name}")
+    """The app on core 0 with Redis (and wrk, in `measure`) on core 1, or, unless `pin`, all of
+    them wherever the kernel schedules them."""
+    server_cores, load_cores = (SERVER_CORE, LOAD_CORE) if pin else (None, None)
+    redis = RedisProcess(work / f"redis-{name}", load_cores)
     database = str(work / f"{name}.sqlite3")
     asyncio.run(prepare_archive(database))
     env = os.environ | {
@@ -303,9 +314,9 @@ def app_stack(
         "FEEDBACK_FLUSHER": "on" if flusher_in_server else "off",
         **NO_ABUSE_LIMITS,
     }
-    server = Server("server:app", env, work / f"{name}.log", cores=cores, workers=workers)
+    server = Server("server:app", env, work / f"{name}.log", cores=server_cores, workers=workers)
     try:
-        yield AppStack(server, redis.url, env, flusher_in_server)
+        yield AppStack(server, redis.url, env, flusher_in_server, load_cores)
     finally:
         server.stop()
         redis.stop()
@@ -419,17 +430,18 @@ def _flush_under_load(
 
 
 def run_workers(args: argparse.Namespace, work: Path, results: Results, env: dict[str, str]) -> None:
-    """PUT throughput with 2 uvicorn workers against 1, neither pinned (they share both cores
-    with wrk and Redis), rounds interleaved."""
+    """PUT throughput with 2 uvicorn workers against 1, rounds interleaved. Nothing is pinned:
+    the workers share both cores with wrk and Redis, as on a 2-core host, and the kernel places
+    each process where it finds room."""
     scenario = next(s for s in SCENARIOS if s.name == "put")
     ratios = []
     with (
-        app_stack(work, "one-worker", workers=1, cores=None) as one,
-        app_stack(work, "two-workers", workers=2, cores=None) as two,
+        app_stack(work, "one-worker", workers=1, pin=False) as one,
+        app_stack(work, "two-workers", workers=2, pin=False) as two,
     ):
 
         def measure_and_flush(stack: AppStack, seconds: int) -> Run:
-            run = measure(stack.server, scenario, seconds, env)
+            run = measure(stack.server, scenario, seconds, env, stack.load_cores)
             stack.flush()
             return run
 
@@ -488,7 +500,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"# Benchmark {report['started']}",
         "",
         f"{report['rounds']} rounds of {report['duration']} s per scenario; server pinned to core {SERVER_CORE}, "
-        f"wrk and Redis on core {LOAD_CORE}. Ratios are to `GET /hello` in the same round.",
+        f"wrk and Redis on core {LOAD_CORE} (for workers, nothing pinned). "
+        "Ratios are to `GET /hello` in the same round.",
         "",
         "| scenario | conns | ratio median (min-max) | req/s | p50 ms | p99 ms | CPU us/req | target |",
         "|---|---|---|---|---|---|---|---|",
