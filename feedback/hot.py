@@ -11,7 +11,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from feedback.archive import Archive
 from feedback.errors import ApiError
@@ -97,6 +97,8 @@ class HotArticles:
         their articles are loaded, within this call, so that a later batch still comes after.
         An article that cannot be loaded fails its own items only (LoadFailed as their result)."""
         results: list[R | LoadFailed | None] = list(await run(items))
+        if None not in results:
+            return cast(list[R | LoadFailed], results)  # the usual case: every article was hot
         for attempt in range(4):
             cold = [index for index, result in enumerate(results) if result is None]
             if not cold:

@@ -72,11 +72,12 @@ class Ratings:
         store = self._hot.store
         assert store is not None
         summaries = await self._hot.run([read for reads in requests for read in reads], store.read_articles)
+        any_failed = any(isinstance(summary, LoadFailed) for summary in summaries)
         answers: list[list[Summary] | LoadFailed] = []
         start = 0
         for reads in requests:
             mine = summaries[start : start + len(reads)]
-            failure = next((summary for summary in mine if isinstance(summary, LoadFailed)), None)
+            failure = next((s for s in mine if isinstance(s, LoadFailed)), None) if any_failed else None
             answers.append(failure if failure is not None else cast(list[Summary], mine))
             start += len(reads)
         return answers
