@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 # p99 latency; large enough that commits do not dominate.
 CHUNK_SIZE = 500
 _STALE_DROP_ATTEMPTS = 10
+# Articles are marked with when they last changed to within a tenth of the idle time: most
+# flushes then need not move them in Redis's sorted set.
+_IDLE_PRECISION = 10
 
 
 class Flusher:
@@ -75,7 +78,9 @@ class Flusher:
             votes = [entry.event for entry in entries if isinstance(entry.event, VoteEvent)]
             comments = [entry.event for entry in entries if isinstance(entry.event, Comment)]
             await self._archive.apply_flushed_events(shard, epoch, last_id, votes, comments)
-            await self._store.acknowledge_flush(shard, epoch, last_id, _changed_at(entries))
+            await self._store.acknowledge_flush(
+                shard, epoch, last_id, _changed_at(entries), precision_ms=self._idle_ms // _IDLE_PRECISION
+            )
             # Comment pages read SQLite for these now; a crash before this leaves copies that
             # pages skip (they are flushed) and dropping the article deletes.
             await self._store.prune_comments(

@@ -85,7 +85,10 @@ def connect(url: str) -> Redis:
         socket_connect_timeout=1.0,
         retry=retry,
     )
-    return Redis(connection_pool=pool, retry=retry)
+    client = Redis(connection_pool=pool, retry=retry)
+    # The client owns its pool: closing it closes every connection, the request path's own too.
+    client.auto_close_connection_pool = True
+    return client
 
 
 class _ScriptLines:
@@ -165,10 +168,14 @@ class ArticleLocation:
     comments_key: str
 
 
+def _digest(site: str, article: str) -> str:
+    return hashlib.blake2b(f"{site}\0{article}".encode(), digest_size=16).hexdigest()
+
+
 @functools.lru_cache(maxsize=65_536)
 def _locate(site: str, article: str, shards: int) -> ArticleLocation:
     # Cached: hashing and encoding every id of every request shows in the profile.
-    digest = hashlib.blake2b(f"{site}\0{article}".encode(), digest_size=16).hexdigest()
+    digest = _digest(site, article)
     shard = ShardKeys(int(digest[:8], 16) % shards)
     return ArticleLocation(shard, digest, shard.article(digest).encode(), shard.comments(digest))
 
@@ -293,7 +300,8 @@ class Store:
         width: int,
     ) -> list[tuple[Any, ...]]:
         """Run `script` once per shard over the items of its articles (in order), in one round
-        trip; each item's `width` reply values, in the order of `items`.
+        trip (through one of `lines` when the items are all in one shard); each item's `width`
+        reply values, in the order of `items`.
 
         The script gets the shard's keys then one article key per item, and the shard's
         arguments then each item's (given its 1-based position among the call's article keys);
@@ -363,15 +371,22 @@ class Store:
         return [StreamEntry(entry_id, _event(entry_id, fields)) for entry_id, fields in entries]
 
     async def acknowledge_flush(
-        self, shard: int, epoch: str, last_id: str, changed_at: Mapping[tuple[str, str], int] | None = None
+        self,
+        shard: int,
+        epoch: str,
+        last_id: str,
+        changed_at: Mapping[tuple[str, str], int] | None = None,
+        precision_ms: int = 0,
     ) -> None:
         """Record that SQLite committed everything up to `last_id`, and trim it from the stream;
-        `changed_at` (site, article) -> ms of its last event in it, for eviction of idle articles."""
+        `changed_at` (site, article) -> ms of its last event in it, for eviction of idle articles
+        (a mark within `precision_ms` of it stays as it is)."""
         milliseconds, sequence = last_id.split("-")
         shard_keys = ShardKeys(shard)
-        args: list[Any] = [epoch, last_id, f"{milliseconds}-{int(sequence) + 1}"]
+        args: list[Any] = [epoch, last_id, f"{milliseconds}-{int(sequence) + 1}", precision_ms]
         for (site, article), at_ms in (changed_at or {}).items():
-            args += [at_ms, self.locate(site, article).digest]
+            # Not through locate's cache: a backlog's articles may be many more than it holds.
+            args += [at_ms, _digest(site, article)]
         await self._acknowledge(keys=[shard_keys.meta, shard_keys.events, shard_keys.touched], args=args)
 
     async def prune_comments(self, shard: int, site_articles: Sequence[tuple[str, str]]) -> None:
