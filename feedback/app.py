@@ -12,6 +12,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from feedback import api, demo
+from feedback.api import Endpoint
 from feedback.cors import SiteCORSMiddleware
 from feedback.errors import ApiError, handle_api_error, handle_http_exception, handle_unexpected_error
 from feedback.services import Services
@@ -31,7 +32,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await services.stop()
 
     return Starlette(
-        routes=[*api.routes, Route("/", demo.article_page, methods=["GET"])],
+        routes=[*api.routes, Route("/", Endpoint(demo.article_page), methods=["GET"])],
         middleware=[Middleware(SiteCORSMiddleware)],
         exception_handlers={
             ApiError: handle_api_error,
