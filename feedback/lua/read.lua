@@ -6,7 +6,8 @@
 -- not asked).
 local readers = {}
 for i = 1, #ARGV, 2 do readers[tonumber(ARGV[i])] = ARGV[i + 1] end
-local out = {}
+-- The reply is built by position: `#out` on a growing table costs a search each time.
+local out, n = {}, 0
 for i = 1, #KEYS do
   local reader = readers[i]
   local values
@@ -16,11 +17,12 @@ for i = 1, #KEYS do
     values = redis.call('HMGET', KEYS[i], '#1', '#2', '#3', '#4', '#5', '#c')
   end
   if not values[1] then
-    for _ = 1, 8 do out[#out + 1] = 0 end
+    for j = 1, 8 do out[n + j] = 0 end
   else
-    out[#out + 1] = 1
-    for j = 1, 6 do out[#out + 1] = tonumber(values[j] or '0') end
-    out[#out + 1] = tonumber(values[7] or values[8] or '0')
+    out[n + 1] = 1
+    for j = 1, 6 do out[n + 1 + j] = tonumber(values[j] or '0') end
+    out[n + 8] = tonumber(values[7] or values[8] or '0')
   end
+  n = n + 8
 end
 return out
