@@ -19,7 +19,6 @@ Redis Cluster slot):
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import hashlib
 import secrets
@@ -95,27 +94,30 @@ class _ScriptLines:
     """Script calls through connections of their own: the request path's batches.
 
     redis-py's client takes every call through its pool, retry and telemetry layers, about a
-    fifth of the vote path's CPU per request here; the coalescers have a batch or two in flight,
-    so a few connections of their own serve them without those layers. The connections are
-    taken from the client's pool and never given back, so that closing the client closes them.
-    Like the client, a connection is dropped when a call fails without a reply (a late reply
-    must not answer the next call)."""
+    fifth of the vote path's CPU per request here; the coalescers keep only a few batches in
+    flight, so as many connections of their own serve them without those layers. They are
+    taken from the client's pool when all are busy and never given back, so that closing the
+    client closes them. Like the client's pool, a connection the server closed (a restart, an
+    idle timeout) is opened again before use, and one whose call failed without a reply was
+    dropped by redis-py (a late reply must not answer the next call)."""
 
-    def __init__(self, redis: Redis, count: int) -> None:
+    def __init__(self, redis: Redis) -> None:
         self._pool = redis.connection_pool
-        # Idle connections; None stands for one not taken from the pool yet.
-        self._idle: asyncio.Queue[Connection | None] = asyncio.Queue()
-        for _ in range(count):
-            self._idle.put_nowait(None)
+        self._idle: list[Connection] = []
 
     async def run(self, script: AsyncScript, keys: Sequence[str | bytes], args: Sequence[Any]) -> Any:
-        connection = await self._idle.get()  # a call waits only when every connection is busy
+        if self._idle:
+            connection = self._idle.pop()
+        else:
+            connection = await self._pool.get_connection()  # type: ignore[no-untyped-call]
         try:
-            if connection is None:
-                connection = await self._pool.get_connection()  # type: ignore[no-untyped-call]
+            # Closed by the server, or holding bytes no call asked for: start afresh (no system
+            # call: hiredis looks at what the event loop has read already).
+            if connection.is_connected and await connection.can_read():
+                await connection.disconnect()
             return await _run_script(connection, script, keys, args)
         finally:
-            self._idle.put_nowait(connection)
+            self._idle.append(connection)
 
 
 async def _run_script(
@@ -220,10 +222,7 @@ class Store:
         self._comment = redis.register_script(_script_source("comment"))
         self._unflushed_comments = redis.register_script(_script_source("unflushed_comments"))
         self._recount = redis.register_script(_script_source("recount"))
-        # One connection per batch that can be in flight (see Ratings): votes have one, reads
-        # of one article one, reads of many two.
-        self._vote_lines = _ScriptLines(redis, 1)
-        self._read_lines = _ScriptLines(redis, 3)
+        self._lines = _ScriptLines(redis)
 
     def locate(self, site: str, article: str) -> ArticleLocation:
         return _locate(site, article, self.shards)
@@ -240,7 +239,7 @@ class Store:
         it and try again).
         """
         replies = await self._per_shard(
-            self._vote_lines,
+            self._lines,
             self._vote,
             changes,
             lambda keys: [keys.meta, keys.events],
@@ -258,7 +257,7 @@ class Store:
     async def read_articles(self, reads: Sequence[ArticleRead]) -> list[Summary | None]:
         """Summary (with the reader's score, when asked) of each article; None marks a cold article."""
         replies = await self._per_shard(
-            self._read_lines,
+            self._lines,
             self._read,
             reads,
             lambda keys: [],
@@ -300,8 +299,8 @@ class Store:
         width: int,
     ) -> list[tuple[Any, ...]]:
         """Run `script` once per shard over the items of its articles (in order), in one round
-        trip (through one of `lines` when the items are all in one shard); each item's `width`
-        reply values, in the order of `items`.
+        trip (through `lines` when the items are all in one shard); each item's `width` reply
+        values, in the order of `items`.
 
         The script gets the shard's keys then one article key per item, and the shard's
         arguments then each item's (given its 1-based position among the call's article keys);

@@ -245,11 +245,28 @@ async def test_an_article_changed_lately_stays_in_redis_though_loaded_long_ago(s
         await asyncio.sleep(0.6)
         await live.vote("bai-1", reader(2), 2)  # changed now; bai-2 idle since its vote
         await flush(settings)
-        redis = SyncRedis.from_url(settings.redis_url)
         store = Store(connect(settings.redis_url))
-        assert redis.exists(store.locate(SITE, "bai-1").key)
-        assert not redis.exists(store.locate(SITE, "bai-2").key)
+        with SyncRedis.from_url(settings.redis_url) as redis:
+            assert redis.exists(store.locate(SITE, "bai-1").key)
+            assert not redis.exists(store.locate(SITE, "bai-2").key)
+        await store.redis.aclose()
         assert (await live.summary("bai-1"))["count"] == 2
+
+
+async def test_connections_redis_closed_are_opened_again_not_taken_for_an_outage(settings: Settings) -> None:
+    """After a Redis restart or idle timeout, the next votes still go through Redis."""
+    await add_site(settings)
+    async with serve(settings) as live:
+        await live.vote("bai-1", reader(1), 4)
+        assert (await live.summary("bai-1"))["count"] == 1
+        with SyncRedis.from_url(settings.redis_url) as redis:
+            assert redis.client_kill_filter(_type="normal", skipme=True) >= 1
+            await asyncio.sleep(0.2)  # the server's event loop sees the connections closed
+            await live.vote("bai-1", reader(2), 2)
+            assert (await live.summary("bai-1"))["count"] == 2
+            assert redis.xlen("feedback:{0}:events") == 2  # both votes went through Redis
+    with sqlite3.connect(settings.database_path) as db:
+        assert db.execute("SELECT count(*) FROM stale_articles").fetchone()[0] == 0  # no outage write
 
 
 async def test_articles_with_unflushed_votes_stay_in_redis(settings: Settings) -> None:

@@ -30,7 +30,7 @@ class ArticleConvertor(AnyTextConvertor):
     """The rest of the path unless it ends in `/comments` (that is the article's comments), so
     that the busiest route, an article's summary, can be tried first."""
 
-    regex = r"(?![\s\S]*/comments$)[\s\S]+"
+    regex = r"(?![\s\S]+/comments\Z)[\s\S]+"
 
 
 class Endpoint:
@@ -42,6 +42,7 @@ class Endpoint:
 
     def __init__(self, endpoint: Callable[[Request], Awaitable[Response]]) -> None:
         self._endpoint = endpoint
+        self.__name__ = endpoint.__name__  # the route's name, as Starlette would give it
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await self._endpoint(Request(scope, receive))
