@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from ipaddress import IPv4Address, IPv6Address, ip_address
@@ -54,6 +55,9 @@ def _forwarded_for(scope: Scope) -> list[str]:
     return [entry.strip() for entry in ",".join(values).split(",")]
 
 
+# Cached: parsing an address costs more than the rest of a vote's address hashing, and the
+# same readers and proxies come back.
+@functools.lru_cache(maxsize=16_384)
 def _parse_address(text: str) -> IPv4Address | IPv6Address | None:
     """An address without its port, an IPv4-mapped IPv6 address as plain IPv4; None when it is not one."""
     match = HOST_AND_PORT.fullmatch(text)

@@ -10,6 +10,7 @@ until they are rewritten: the secret is what keeps those from reversing the hash
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import time
@@ -73,6 +74,7 @@ class AddressHasher:
         return self._key
 
 
+@functools.lru_cache(maxsize=16_384)  # as clients._parse_address, for the same reason
 def _network(address: str) -> str:
     """An IPv6 address stands for its /64: one line's addresses are one client."""
     try:
