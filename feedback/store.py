@@ -239,7 +239,6 @@ class Store:
         it and try again).
         """
         replies = await self._per_shard(
-            self._lines,
             self._vote,
             changes,
             lambda keys: [keys.meta, keys.events],
@@ -257,7 +256,6 @@ class Store:
     async def read_articles(self, reads: Sequence[ArticleRead]) -> list[Summary | None]:
         """Summary (with the reader's score, when asked) of each article; None marks a cold article."""
         replies = await self._per_shard(
-            self._lines,
             self._read,
             reads,
             lambda keys: [],
@@ -290,7 +288,6 @@ class Store:
 
     async def _per_shard(
         self,
-        lines: _ScriptLines,
         script: AsyncScript,
         items: Sequence[ArticleItem],
         shard_keys: Callable[[ShardKeys], list[str]],
@@ -299,8 +296,8 @@ class Store:
         width: int,
     ) -> list[tuple[Any, ...]]:
         """Run `script` once per shard over the items of its articles (in order), in one round
-        trip (through `lines` when the items are all in one shard); each item's `width` reply
-        values, in the order of `items`.
+        trip (through the request path's own connections when the items are all in one shard);
+        each item's `width` reply values, in the order of `items`.
 
         The script gets the shard's keys then one article key per item, and the shard's
         arguments then each item's (given its 1-based position among the call's article keys);
@@ -321,7 +318,7 @@ class Store:
                 call_args += item_args(items[index], position)
             calls.append((call_keys, call_args))
         if len(calls) == 1:
-            replies = [await lines.run(script, *calls[0])]
+            replies = [await self._lines.run(script, *calls[0])]
         else:
             async with self.redis.pipeline(transaction=False) as pipe:
                 for call_keys, call_args in calls:
