@@ -233,3 +233,11 @@ async def test_demo_page_is_served(live: LiveServer) -> None:
     response = await live.client.get("/")
     assert response.status_code == 200
     assert "ĐÁNH GIÁ BÀI VIẾT" in response.text
+
+
+async def test_average_rounds_half_up(live: LiveServer) -> None:
+    # 37 / 8 = 4.625 exactly: rounding the float (banker's or binary) would give 4.62.
+    scores = (4, 4, 4, 5, 5, 5, 5, 5)
+    for index, score in enumerate(scores):
+        await live.vote("bai-1", f"reader-{index:016d}", score)
+    assert (await live.summary("bai-1"))["average"] == 4.63

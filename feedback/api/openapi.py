@@ -259,7 +259,7 @@ DOCUMENT: dict[str, Any] = {
                     "count": {"type": "integer", "minimum": 0},
                     "average": {
                         "type": ["number", "null"],
-                        "description": "Mean score, 2 decimals; null without votes.",
+                        "description": "Mean score, rounded half up to 2 decimals; null without votes.",
                     },
                     "histogram": {
                         "type": "object",

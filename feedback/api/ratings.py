@@ -52,15 +52,23 @@ async def get_summaries(request: Request) -> Response:
 def _summary_json(summary: Summary, with_reader: bool) -> dict[str, Any]:
     one, two, three, four, five = summary.histogram
     count = one + two + three + four + five
-    total = one + 2 * two + 3 * three + 4 * four + 5 * five
     body: dict[str, Any] = {
         "site": summary.site,
         "article": summary.article,
         "count": count,
-        "average": round(total / count, 2) if count else None,
+        "average": _average(one + 2 * two + 3 * three + 4 * four + 5 * five, count),
         "histogram": {"1": one, "2": two, "3": three, "4": four, "5": five},
         "comments": summary.comments,
     }
     if with_reader:
         body["mine"] = summary.reader_score
     return body
+
+
+def _average(total: int, count: int) -> float | None:
+    """The mean score rounded half up to 2 decimals, in integers: `round(x, 2)` on a float
+    rounds its binary value (4.625 to 4.62) and costs a third of a list page's JSON."""
+    if not count:
+        return None
+    hundredths = (200 * total + count) // (2 * count)
+    return hundredths / 100  # the float nearest the 2-decimal value, as round() gives
