@@ -13,26 +13,32 @@
 -- to this article today. A suspect vote is kept in the field '!reader' (its events go to the
 -- stream as 's', not 'e') and counts in no histogram; it stays suspect when changed.
 local meta, events = KEYS[1], KEYS[2]
--- A script is not rolled back when it fails half-way: check every key before writing any, so
--- that a batch is applied whole or not at all.
-for i = 3, #KEYS do
-  local kind = redis.call('TYPE', KEYS[i])['ok']
-  if kind ~= 'hash' and kind ~= 'none' then
-    return redis.error_reply('WRONGTYPE ' .. KEYS[i] .. ' is a ' .. kind .. ', not an article hash')
-  end
+local votes = #KEYS - 2
+-- A script is not rolled back when it fails half-way, and reading a key that is not an article
+-- hash fails: so every vote's state is read before any is written, and a batch is applied whole
+-- or not at all. A state read then serves its vote unless an earlier vote wrote to its article.
+local changes, addresses, readers, sites, scores, states = {}, {}, {}, {}, {}, {}
+for i = 1, votes do
+  local address, change = string.match(ARGV[4 + i], '^([^\t]*)\t(.*)$')
+  local score, reader, site = string.match(change, '^(%d)\t([^\t]+)\t([^\t]+)\t')
+  changes[i], addresses[i], readers[i], sites[i], scores[i] = change, address, reader, site, tonumber(score)
+  states[i] = redis.call('HMGET', KEYS[2 + i], '#1', '#2', '#3', '#4', '#5', '#c', reader, '!' .. reader)
 end
 redis.call('HSETNX', meta, 'epoch', ARGV[1])
 local rate_count, rate_period, cap = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local prefix = shard_prefix(meta)
 local now = now_ms()
 local day = math.floor(now / 86400000)
-local out = {}
-for i = 1, #KEYS - 2 do
+local written = {}
+-- The reply is built by position: `#out` on a growing table costs a search each time.
+local out, n = {}, 0
+for i = 1, votes do
   local key = KEYS[2 + i]
-  local address, change = string.match(ARGV[4 + i], '^([^\t]*)\t(.*)$')
-  local score, reader, site = string.match(change, '^(%d)\t([^\t]+)\t([^\t]+)\t')
-  score = tonumber(score)
-  local state = redis.call('HMGET', key, '#1', '#2', '#3', '#4', '#5', '#c', reader, '!' .. reader)
+  local change, address, reader, site, score = changes[i], addresses[i], readers[i], sites[i], scores[i]
+  local state = states[i]
+  if written[key] then
+    state = redis.call('HMGET', key, '#1', '#2', '#3', '#4', '#5', '#c', reader, '!' .. reader)
+  end
   local counts = {}
   for j = 1, 6 do counts[j] = tonumber(state[j] or '0') end
   local status, wait = 1, 0
@@ -48,40 +54,44 @@ for i = 1, #KEYS - 2 do
     if counted == 0 and not suspect and score > 0 and cap and address ~= '' then
       -- A reader without a vote on this article: unless decided today already (a withdrawn
       -- vote), count it against its address's cap for today, and remember the decision.
-      local readers = prefix .. 'cap:' .. digest_of(key) .. ':' .. day
-      local decided = redis.call('HGET', readers, 'r:' .. reader)
+      local decided_readers = prefix .. 'cap:' .. digest_of(key) .. ':' .. day
+      local decided = redis.call('HGET', decided_readers, 'r:' .. reader)
       if decided then
         suspect = decided == 's'
       else
-        suspect = redis.call('HINCRBY', readers, address, 1) > cap
-        redis.call('HSET', readers, 'r:' .. reader, suspect and 's' or 'c')
-        redis.call('EXPIRE', readers, 86400)
+        suspect = redis.call('HINCRBY', decided_readers, address, 1) > cap
+        redis.call('HSET', decided_readers, 'r:' .. reader, suspect and 's' or 'c')
+        redis.call('EXPIRE', decided_readers, 86400)
       end
     end
     local field, previous = reader, counted
     if suspect then field, previous = '!' .. reader, suspect_score end
     if previous ~= score then
       local id = redis.call('XADD', events, '*', suspect and 's' or 'e', change)
+      -- One HSET writes the vote, the event id and the new counts (read above, in this call).
+      local fields, m = {'#e', id}, 2
       if not suspect then
         if previous > 0 then
-          redis.call('HINCRBY', key, '#' .. previous, -1)
           counts[previous] = counts[previous] - 1
+          fields[m + 1], fields[m + 2], m = '#' .. previous, counts[previous], m + 2
         end
         if score > 0 then
-          redis.call('HINCRBY', key, '#' .. score, 1)
           counts[score] = counts[score] + 1
+          fields[m + 1], fields[m + 2], m = '#' .. score, counts[score], m + 2
         end
       end
       if score > 0 then
-        redis.call('HSET', key, field, score, '#e', id)
+        fields[m + 1], fields[m + 2] = field, score
       else
         redis.call('HDEL', key, field)
-        redis.call('HSET', key, '#e', id)
       end
+      redis.call('HSET', key, unpack(fields))
+      written[key] = true
     end
   end
-  out[#out + 1] = status
-  for j = 1, 6 do out[#out + 1] = counts[j] end
-  out[#out + 1] = wait
+  out[n + 1] = status
+  for j = 1, 6 do out[n + 1 + j] = counts[j] end
+  out[n + 8] = wait
+  n = n + 8
 end
 return out
