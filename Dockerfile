@@ -25,4 +25,5 @@ VOLUME /data
 
 USER feedback
 EXPOSE 8000
-CMD ["uvicorn", "server:app", "--host", "0.0.0.0", "--port", "8000", "--no-access-log", "--no-proxy-headers"]
+# One worker per core: add "--workers", "N".
+CMD ["python", "-m", "feedback", "serve", "--host", "0.0.0.0", "--port", "8000"]

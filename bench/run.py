@@ -53,17 +53,11 @@ FLUSH_ONCE_COMMAND = ["taskset", "-c", LOAD_CORE, sys.executable, "-m", "feedbac
 FLUSHER_COMMAND = ["chrt", "--idle", "0", *FLUSH_ONCE_COMMAND, "--watch"]
 # wrk is one client address with 100,000 readers: the limits meant for the public would stop it.
 NO_ABUSE_LIMITS = {"FEEDBACK_VOTE_RATE": "off", "FEEDBACK_COMMENT_RATE": "off", "FEEDBACK_READERS_PER_ADDRESS": "off"}
-# As the README's run commands (X-Forwarded-For is the app's business), with uvloop and httptools.
-UVICORN_FLAGS = [
-    "--loop",
-    "uvloop",
-    "--http",
-    "httptools",
-    "--no-access-log",
-    "--no-proxy-headers",
-    "--log-level",
-    "warning",
-]
+# The baseline's uvicorn settings are the app's (`python -m feedback serve`): uvloop, httptools, no
+# access log, no proxy headers.
+HELLO_COMMAND = [sys.executable, "-m", "uvicorn", "bench.hello:app", "--loop", "uvloop", "--http", "httptools"]
+HELLO_COMMAND += ["--no-access-log", "--no-proxy-headers", "--log-level", "warning"]
+APP_COMMAND = [sys.executable, "-m", "feedback", "serve", "--log-level", "warning"]
 
 
 @dataclass(frozen=True)
@@ -137,11 +131,11 @@ def wait_until_listening(port: int, process: subprocess.Popen[bytes], timeout: f
 class Server:
     """A uvicorn process; `cpu_seconds` counts it and its worker processes."""
 
-    def __init__(self, target: str, env: dict[str, str], log: Path, cores: str | None = SERVER_CORE, workers: int = 1):
+    def __init__(
+        self, command: list[str], env: dict[str, str], log: Path, cores: str | None = SERVER_CORE, workers: int = 1
+    ):
         self.port = free_port()
-        command = [sys.executable, "-m", "uvicorn", target, "--port", str(self.port), *UVICORN_FLAGS]
-        if workers > 1:
-            command += ["--workers", str(workers)]
+        command = [*command, "--port", str(self.port), "--workers", str(workers)]
         self.log = log.open("ab")
         self.process = subprocess.Popen(pinned(command, cores), cwd=ROOT, env=env, stdout=self.log, stderr=self.log)
         wait_until_listening(self.port, self.process)
@@ -314,7 +308,7 @@ def app_stack(
         "FEEDBACK_FLUSHER": "on" if flusher_in_server else "off",
         **NO_ABUSE_LIMITS,
     }
-    server = Server("server:app", env, work / f"{name}.log", cores=server_cores, workers=workers)
+    server = Server(APP_COMMAND, env, work / f"{name}.log", cores=server_cores, workers=workers)
     try:
         yield AppStack(server, redis.url, env, flusher_in_server, load_cores)
     finally:
@@ -323,7 +317,7 @@ def app_stack(
 
 
 def run_rounds(args: argparse.Namespace, work: Path, results: Results, env: dict[str, str]) -> None:
-    hello = Server("bench.hello:app", os.environ.copy(), work / "hello.log")
+    hello = Server(HELLO_COMMAND, os.environ.copy(), work / "hello.log")
     try:
         with (
             app_stack(work, "app") as app,
@@ -390,7 +384,7 @@ def _flush_under_load(
         "FEEDBACK_FLUSHER": "off",
         **NO_ABUSE_LIMITS,
     }
-    app = Server("server:app", app_env, work / "flush.log")
+    app = Server(APP_COMMAND, app_env, work / "flush.log")
     # The flusher process, on the load core, starts on the backlog at once: measure meanwhile.
     flusher = subprocess.Popen(FLUSHER_COMMAND, cwd=ROOT, env=app_env, stdout=subprocess.DEVNULL)
     started = time.monotonic()

@@ -1,10 +1,11 @@
-"""The command line: `python -m feedback site add|list`, `comments list|approve|reject|spam|delete`,
-`flush`."""
+"""The command line: `python -m feedback serve`, `site add|list`,
+`comments list|approve|reject|spam|delete`, `flush`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -16,6 +17,7 @@ from feedback.archive import Archive
 from feedback.errors import ApiError
 from feedback.flusher import Flusher, run_periodically
 from feedback.models import Comment, CommentStatus, Moderation, Site
+from feedback.serve import ServeOptions, serve
 from feedback.settings import Settings, SettingsError
 from feedback.store import REDIS_UNAVAILABLE, Store, connect
 
@@ -28,7 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         parser.error(str(error))
     try:
-        exit_code: int = asyncio.run(arguments.command(arguments, settings))
+        outcome = arguments.command(arguments, settings)
+        exit_code: int = asyncio.run(outcome) if inspect.iscoroutine(outcome) else outcome
     except REDIS_UNAVAILABLE as error:
         print(f"error: Redis at {settings.redis_url} is unreachable: {error}", file=sys.stderr)
         return 1
@@ -41,6 +44,22 @@ def _parser() -> argparse.ArgumentParser:
         description="Manage a feedback server. Configuration comes from the environment (see README).",
     )
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    serving = commands.add_parser(
+        "serve",
+        help="serve the API (and the demo page) over HTTP",
+        description="Serve the API with uvicorn. With --workers N, N processes each listen on a socket of "
+        "their own (SO_REUSEPORT), so that connections spread evenly over them. SIGINT or SIGTERM stops "
+        "them gracefully. Client addresses are never logged; X-Forwarded-For is believed only from "
+        "FEEDBACK_TRUSTED_PROXIES.",
+    )
+    serving.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serving.add_argument("--port", type=_port, default=8000, help="port to listen on (8000)")
+    serving.add_argument("--workers", type=_positive_int, default=1, help="worker processes, one per core (1)")
+    serving.add_argument(
+        "--log-level", choices=("critical", "error", "warning", "info", "debug"), default="info", help="(info)"
+    )
+    serving.set_defaults(command=_serve)
 
     site = commands.add_parser("site", help="manage sites (publications)", description="Manage sites (publications).")
     site_commands = site.add_subparsers(title="site commands", required=True, metavar="COMMAND")
@@ -147,6 +166,16 @@ def _positive_int(value: str) -> int:
     if not value.isascii() or not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"a whole number of at least 1, got {value!r}")
     return int(value)
+
+
+def _port(value: str) -> int:
+    if not value.isascii() or not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0-65535, got {value!r}")
+    return int(value)
+
+
+def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
+    return serve(ServeOptions(arguments.host, arguments.port, arguments.workers, arguments.log_level))
 
 
 async def _site_add(arguments: argparse.Namespace, settings: Settings) -> int:

@@ -115,15 +115,15 @@ fi
 "$PYTHON" -m feedback site add demo "${origins[@]}"
 
 echo "Demo article: http://127.0.0.1:${PORT}/"
-uvicorn=(.venv/bin/uvicorn server:app --host 127.0.0.1 --port "$PORT" --no-access-log --no-proxy-headers)
+server=("$PYTHON" -m feedback serve --host 127.0.0.1 --port "$PORT")
 if [ -z "$redis_pid" ]; then
-    exec "${uvicorn[@]}"
+    exec "${server[@]}"
 fi
 
 # With a private Redis, stay around to stop it once the app is gone: the app runs in the
 # background, a stop signal is passed on to it, and Redis is stopped only after the app's
 # shutdown (which flushes pending votes into SQLite) is over.
-"${uvicorn[@]}" &
+"${server[@]}" &
 app_pid=$!
 trap 'kill -TERM "$app_pid" 2>/dev/null || true' INT TERM HUP
 status=0

@@ -1,12 +1,16 @@
-"""Fixtures: a private redis-server per test session, a fresh SQLite file and a live server per test."""
+"""Fixtures: a private redis-server per test session, a fresh SQLite file and a live server per test;
+server processes."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
@@ -195,3 +199,35 @@ async def flush(settings: Settings) -> int:
 
 def with_redis(settings: Settings, url: str) -> Settings:
     return replace(settings, redis_url=url)
+
+
+class ServerProcess:
+    """`python -m feedback serve` in a process group of its own."""
+
+    def __init__(
+        self, settings: Settings, flush_seconds: float, workers: int = 1, readers_per_address: str = "off"
+    ) -> None:
+        self.port = free_port()
+        env = os.environ | {
+            "REDIS_URL": settings.redis_url,
+            "FEEDBACK_DB": settings.database_path,
+            "FEEDBACK_FLUSH_SECONDS": str(flush_seconds),
+            "FEEDBACK_FLUSH_LEASE_SECONDS": "1",
+            # A dozen writers on one address with fresh readers: the public limits would stop them.
+            "FEEDBACK_VOTE_RATE": "off",
+            "FEEDBACK_COMMENT_RATE": "off",
+            "FEEDBACK_READERS_PER_ADDRESS": readers_per_address,
+        }
+        command = [sys.executable, "-m", "feedback", "serve", "--port", str(self.port), "--workers", str(workers)]
+        self.process = subprocess.Popen([*command, "--log-level", "warning"], env=env, start_new_session=True)
+        wait_for_port(self.port, timeout=30)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def kill(self) -> None:
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def terminate(self) -> None:
+        """SIGTERM, and wait for a graceful exit (uvicorn re-raises the signal once it is done)."""
+        self.process.send_signal(signal.SIGTERM)
+        assert self.process.wait(timeout=60) in (0, -signal.SIGTERM)

@@ -1,14 +1,10 @@
-"""Real uvicorn processes: SIGKILL at any instant, SIGTERM, several workers."""
+"""Real server processes: SIGKILL at any instant, SIGTERM, several workers."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import signal
 import sqlite3
-import subprocess
-import sys
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
@@ -18,52 +14,11 @@ import httpx
 import pytest
 
 from feedback.settings import Settings
-from tests.conftest import SITE, add_site, free_port, wait_for_port
+from tests.conftest import SITE, ServerProcess, add_site
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ["bài-1", "bài-2", "bài-3", "bài-4"]
 WRITERS = 12
-
-
-class ServerProcess:
-    def __init__(
-        self, settings: Settings, flush_seconds: float, workers: int = 1, readers_per_address: str = "off"
-    ) -> None:
-        self.port = free_port()
-        env = os.environ | {
-            "REDIS_URL": settings.redis_url,
-            "FEEDBACK_DB": settings.database_path,
-            "FEEDBACK_FLUSH_SECONDS": str(flush_seconds),
-            "FEEDBACK_FLUSH_LEASE_SECONDS": "1",
-            # A dozen writers on one address with fresh readers: the public limits would stop them.
-            "FEEDBACK_VOTE_RATE": "off",
-            "FEEDBACK_COMMENT_RATE": "off",
-            "FEEDBACK_READERS_PER_ADDRESS": readers_per_address,
-        }
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "server:app",
-            "--port",
-            str(self.port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ]
-        command += ["--workers", str(workers)]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-        wait_for_port(self.port, timeout=30)
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def kill(self) -> None:
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-
-    def terminate(self) -> None:
-        """SIGTERM, and wait for a graceful exit (uvicorn re-raises the signal once it is done)."""
-        self.process.send_signal(signal.SIGTERM)
-        assert self.process.wait(timeout=60) in (0, -signal.SIGTERM)
 
 
 @pytest.fixture
@@ -212,8 +167,9 @@ async def test_sigkill_at_any_instant_loses_no_acknowledged_vote_or_comment_and_
     server.terminate()
 
 
-async def test_sigterm_flushes_everything_pending(site_settings: Settings) -> None:
-    server = ServerProcess(site_settings, flush_seconds=3600)
+@pytest.mark.parametrize("workers", [1, 2])
+async def test_sigterm_flushes_everything_pending(site_settings: Settings, workers: int) -> None:
+    server = ServerProcess(site_settings, flush_seconds=3600, workers=workers)
     async with httpx.AsyncClient(base_url=server.url) as client:
         for number in range(20):
             reader = f"reader-{number:016d}"

@@ -1,0 +1,132 @@
+"""Serving the app: uvicorn, in one process or in worker processes that each listen on a socket
+of their own (`python -m feedback serve`).
+
+uvicorn's own `--workers` shares one listening socket among its workers, and the first worker
+awake accepts every connection waiting: long-lived connections (a reverse proxy's keep-alive
+ones, a load test's) pile onto one worker while the others idle (measured: 64 connections split
+64/0 in two of six tries, 38/26 at best). Here each worker binds the same address with
+SO_REUSEPORT and Linux spreads new connections over their sockets evenly. The parent binds it
+first, so that a port in use fails at once, and holds it while the workers run (a bound socket
+that does not listen is given no connections).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import socket
+import time
+from dataclasses import dataclass
+from multiprocessing.context import SpawnProcess
+from types import FrameType
+
+import uvicorn
+from uvicorn.config import STARTUP_FAILURE
+
+log = logging.getLogger("uvicorn.error")
+
+# A worker that dies is started again, but not in a tight loop when it dies at start-up.
+_RESTART_DELAY_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str
+    port: int
+    workers: int
+    log_level: str
+
+
+def serve(options: ServeOptions) -> int:
+    """Serve until SIGINT or SIGTERM; each worker then finishes its requests and flushes its
+    pending work, as a single uvicorn does."""
+    config = _config(options)  # a uvicorn Config sets up uvicorn's logging, in this process too
+    if options.workers == 1:
+        server = uvicorn.Server(config)
+        server.run()
+        return 0 if server.started else STARTUP_FAILURE
+    try:
+        # Bound without SO_REUSEPORT first, which fails when another server holds the port, even
+        # one of these (with it, a second `serve` would quietly take half the connections).
+        with _bind(options.host, options.port, reuse_port=False) as probe:
+            port = probe.getsockname()[1]
+        reserved = _bind(options.host, port, reuse_port=True)
+    except OSError as error:
+        log.error("cannot listen on %s:%d: %s", options.host, options.port, error)
+        return STARTUP_FAILURE
+    with reserved:
+        log.info("feedback serving on %s:%d with %d workers", options.host, port, options.workers)
+        return _Supervisor(options, port).run()
+
+
+def _config(options: ServeOptions) -> uvicorn.Config:
+    return uvicorn.Config(
+        "feedback.app:create_app",
+        factory=True,
+        host=options.host,
+        port=options.port,
+        log_level=options.log_level,
+        # The app finds the client's address behind trusted proxies itself (FEEDBACK_TRUSTED_PROXIES),
+        # and no client address is written to a log.
+        proxy_headers=False,
+        access_log=False,
+    )
+
+
+def _bind(host: str, port: int, reuse_port: bool) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    return sock
+
+
+def _run_worker(options: ServeOptions, port: int) -> None:
+    """A worker process: uvicorn on a listening socket of its own, in the port's group."""
+    config = _config(options)
+    sock = _bind(options.host, port, reuse_port=True)
+    sock.listen(config.backlog)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+class _Supervisor:
+    def __init__(self, options: ServeOptions, port: int) -> None:
+        self._options = options
+        self._port = port
+        self._stopping = False
+        self._spawn = multiprocessing.get_context("spawn")
+
+    def run(self) -> int:
+        for stop_signal in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(stop_signal, self._stop)
+        workers = [self._start() for _ in range(self._options.workers)]
+        exit_code = 0
+        while not self._stopping:
+            for index, worker in enumerate(workers):
+                if worker.is_alive() or self._stopping:
+                    continue
+                if worker.exitcode == STARTUP_FAILURE:  # the app cannot start: its log says why
+                    self._stopping, exit_code = True, STARTUP_FAILURE
+                    break
+                log.warning("worker %d exited with %s: starting another", worker.pid, worker.exitcode)
+                time.sleep(_RESTART_DELAY_SECONDS)
+                workers[index] = self._start()
+            time.sleep(0.2)
+        for worker in workers:
+            if worker.is_alive():
+                # SIGTERM: finish the requests under way, flush, exit. After a terminal's Ctrl+C,
+                # which reached the workers too, uvicorn takes it for the same request.
+                worker.terminate()
+        for worker in workers:
+            worker.join()
+        return exit_code
+
+    def _start(self) -> SpawnProcess:
+        worker = self._spawn.Process(target=_run_worker, args=(self._options, self._port), name="feedback-worker")
+        worker.start()
+        return worker
+
+    def _stop(self, signal_number: int, frame: FrameType | None) -> None:
+        self._stopping = True
