@@ -58,12 +58,13 @@ routes = [
     # `/comments` is always an article's comments; one ending in `/rating` is the rating of an
     # article for PUT and DELETE, and an article of its own for GET (the summary route matches
     # it first, but for GET only: a PUT goes on to the rating route). The busiest routes come
-    # first: Starlette tries them in order.
+    # first, as Starlette tries them in order: summaries, votes, list pages (whose path no
+    # article route matches, nor theirs it).
     Route("/api/v1/sites/{site}/articles/{article:article}", Endpoint(ratings.get_summary), methods=["GET"]),
     Route("/api/v1/sites/{site}/articles/{article:any}/rating", Endpoint(ratings.put_rating), methods=["PUT"]),
+    Route("/api/v1/sites/{site}/summaries", Endpoint(ratings.get_summaries), methods=["GET"]),
     Route("/api/v1/sites/{site}/articles/{article:any}/comments", Endpoint(comments.get_comments), methods=["GET"]),
     Route("/api/v1/sites/{site}/articles/{article:any}/comments", Endpoint(comments.post_comment), methods=["POST"]),
     Route("/api/v1/sites/{site}/articles/{article:any}/rating", Endpoint(ratings.delete_rating), methods=["DELETE"]),
-    Route("/api/v1/sites/{site}/summaries", Endpoint(ratings.get_summaries), methods=["GET"]),
     Route("/api/v1/openapi.json", Endpoint(openapi.document), methods=["GET"]),
 ]
