@@ -198,9 +198,6 @@ class StreamEntry:
     event: VoteEvent | Comment
 
 
-_ONLY_SHARD = ShardKeys(0)
-
-
 def _script_source(name: str) -> str:
     package = resources.files("feedback") / "lua"
     return (package / "common.lua").read_text() + (package / f"{name}.lua").read_text()
@@ -303,31 +300,31 @@ class Store:
         arguments then each item's (given its 1-based position among the call's article keys);
         keeping every call within one shard (one hash slot) is what lets Redis Cluster run it.
         """
-        located = [self.locate(item.site, item.article) for item in items]
+        if not items:
+            return []
+        shards = self.shards
+        located = [_locate(item.site, item.article, shards) for item in items]
         groups: dict[ShardKeys, list[int]] = {}
-        if self.shards == 1:
-            groups[_ONLY_SHARD] = list(range(len(items)))  # the usual case, spared the grouping
-        else:
+        if shards > 1:
             for index, location in enumerate(located):
                 groups.setdefault(location.shard, []).append(index)
-        calls: list[tuple[list[str | bytes], list[Any]]] = []
-        for shard, indexes in groups.items():
-            call_keys: list[str | bytes] = [*shard_keys(shard), *(located[index].key for index in indexes)]
-            call_args = list(shard_args)
-            for position, index in enumerate(indexes, start=1):
-                call_args += item_args(items[index], position)
-            calls.append((call_keys, call_args))
-        if len(calls) == 1:
-            replies = [await self._lines.run(script, *calls[0])]
-        else:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for call_keys, call_args in calls:
-                    await script(keys=call_keys, args=call_args, client=pipe)
-                replies = await pipe.execute()
+        if len(groups) <= 1:  # the usual case, one shard: one call, its reply in order
+            call = _script_call(shard_keys(located[0].shard), shard_args, located, items, item_args)
+            return _cut(await self._lines.run(script, *call), width)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for shard, indexes in groups.items():
+                call_keys, call_args = _script_call(
+                    shard_keys(shard),
+                    shard_args,
+                    [located[index] for index in indexes],
+                    [items[index] for index in indexes],
+                    item_args,
+                )
+                await script(keys=call_keys, args=call_args, client=pipe)
+            replies = await pipe.execute()
         results: list[tuple[Any, ...]] = [()] * len(items)
         for indexes, reply in zip(groups.values(), replies, strict=True):
-            # The reply cut into `width`-long tuples, by zip in C.
-            for index, values in zip(indexes, zip(*[iter(reply)] * width, strict=True), strict=True):
+            for index, values in zip(indexes, _cut(reply, width), strict=True):
                 results[index] = values
         return results
 
@@ -439,6 +436,26 @@ class Store:
 
     async def release_lease(self, owner: str) -> None:
         await self._release_lease(keys=[_LEASE_KEY], args=[owner])
+
+
+def _script_call(
+    shard_keys: list[str],
+    shard_args: list[Any],
+    located: Sequence[ArticleLocation],
+    items: Sequence[ArticleItem],
+    item_args: Callable[[ArticleItem, int], list[Any]],
+) -> tuple[list[str | bytes], list[Any]]:
+    """The keys and arguments of one script call over the items of one shard."""
+    call_keys: list[str | bytes] = [*shard_keys, *[location.key for location in located]]
+    call_args = list(shard_args)
+    for position, item in enumerate(items, start=1):
+        call_args += item_args(item, position)
+    return call_keys, call_args
+
+
+def _cut(reply: list[Any], width: int) -> list[tuple[Any, ...]]:
+    """A script's reply cut into `width`-long tuples, one per item (by zip, in C)."""
+    return list(zip(*[iter(reply)] * width, strict=True))
 
 
 def _rate_args(rate: Rate | None) -> tuple[int | str, int | str]:

@@ -201,3 +201,24 @@ async def test_an_article_that_cannot_be_loaded_fails_only_its_own_requests(
     assert not isinstance(read_hot, BaseException)
     assert [summary.histogram for summary in read_hot] == [(1, 0, 0, 0, 1)]
     assert isinstance(read_both, LoadFailed)
+
+
+async def test_a_batch_over_several_shards_answers_each_request_from_its_shard(settings: Settings) -> None:
+    redis = connect(settings.redis_url)
+    store = Store(redis, shards=4)
+    articles = [f"bai-{number}" for number in range(12)]
+    assert len({store.locate(SITE, article).shard for article in articles}) > 1
+    async with await Archive.open(settings.database_path) as archive:
+        ratings = Ratings(HotArticles(store, archive), archive, rate=None, readers_per_address=None)
+        scores = [1 + number % 5 for number in range(len(articles))]
+        summaries_after_votes = await asyncio.gather(
+            *(ratings.change_vote(change(article, score)) for article, score in zip(articles, scores, strict=True))
+        )
+        listed = await ratings.summaries(SITE, articles, READER)
+        # One at a time too: a batch whose articles are all in one shard.
+        alone = [(await ratings.summaries(SITE, [article], READER))[0] for article in articles]
+    await redis.aclose()
+    for summaries in (summaries_after_votes, listed, alone):
+        assert [summary.article for summary in summaries] == articles
+        assert [summary.reader_score for summary in summaries] == scores
+        assert [summary.histogram.index(1) + 1 for summary in summaries] == scores
