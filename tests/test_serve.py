@@ -143,3 +143,14 @@ def test_an_app_that_cannot_start_stops_the_workers_instead_of_restarting_them(
     failed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert failed.returncode == 3
     assert failed.stderr.count("Application startup failed") <= 2, "workers were started again"
+
+
+@pytest.mark.parametrize(
+    ("option", "message"), [(["--port", "70000"], "a port is 0-65535"), (["--workers", "0"], "at least 1")]
+)
+def test_bad_options_are_refused_by_name(settings: Settings, option: list[str], message: str) -> None:
+    env = os.environ | {"REDIS_URL": settings.redis_url, "FEEDBACK_DB": settings.database_path}
+    command = [sys.executable, "-m", "feedback", "serve", *option]
+    refused = subprocess.run(command, env=env, capture_output=True, text=True, timeout=30)
+    assert refused.returncode == 2
+    assert option[0] in refused.stderr and message in refused.stderr
