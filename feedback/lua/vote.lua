@@ -39,7 +39,8 @@ for i = 1, votes do
   if written[key] then
     state = redis.call('HMGET', key, '#1', '#2', '#3', '#4', '#5', '#c', reader, '!' .. reader)
   end
-  local counts = {}
+  -- Tables are made at their full size: growing one to six entries costs more than filling it.
+  local counts = {0, 0, 0, 0, 0, 0}
   for j = 1, 6 do counts[j] = tonumber(state[j] or '0') end
   local status, wait = 1, 0
   if not state[1] then
@@ -69,7 +70,7 @@ for i = 1, votes do
     if previous ~= score then
       local id = redis.call('XADD', events, '*', suspect and 's' or 'e', change)
       -- One HSET writes the vote, the event id and the new counts (read above, in this call).
-      local fields, m = {'#e', id}, 2
+      local fields, m = {'#e', id, false, false, false, false, false, false}, 2
       if not suspect then
         if previous > 0 then
           counts[previous] = counts[previous] - 1
@@ -81,11 +82,11 @@ for i = 1, votes do
         end
       end
       if score > 0 then
-        fields[m + 1], fields[m + 2] = field, score
+        fields[m + 1], fields[m + 2], m = field, score, m + 2
       else
         redis.call('HDEL', key, field)
       end
-      redis.call('HSET', key, unpack(fields))
+      redis.call('HSET', key, unpack(fields, 1, m))
       written[key] = true
     end
   end
