@@ -178,6 +178,13 @@ async def add_site(settings: Settings, site: str = SITE, origins: tuple[str, ...
 
 
 @pytest.fixture
+async def site_settings(settings: Settings) -> Settings:
+    """Settings whose archive has the site SITE."""
+    await add_site(settings)
+    return settings
+
+
+@pytest.fixture
 async def live(settings: Settings) -> AsyncIterator[LiveServer]:
     await add_site(settings)
     async with serve(settings) as server:

@@ -7,24 +7,17 @@ import random
 import sqlite3
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from feedback.settings import Settings
-from tests.conftest import SITE, ServerProcess, add_site
+from tests.conftest import SITE, ServerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ["bài-1", "bài-2", "bài-3", "bài-4"]
 WRITERS = 12
-
-
-@pytest.fixture
-def site_settings(settings: Settings) -> Iterator[Settings]:
-    asyncio.run(add_site(settings))
-    yield settings
 
 
 Key = tuple[str, str]

@@ -15,15 +15,9 @@ import httpx
 import pytest
 
 from feedback.settings import Settings
-from tests.conftest import SITE, ServerProcess, add_site, free_port
+from tests.conftest import SITE, ServerProcess, free_port
 
 LISTEN, ESTABLISHED = "0A", "01"
-
-
-@pytest.fixture
-async def site_settings(settings: Settings) -> Settings:
-    await add_site(settings)
-    return settings
 
 
 @pytest.fixture
