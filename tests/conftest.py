@@ -208,6 +208,9 @@ def with_redis(settings: Settings, url: str) -> Settings:
     return replace(settings, redis_url=url)
 
 
+SERVE_COMMAND = [sys.executable, "-m", "feedback", "serve"]
+
+
 class ServerProcess:
     """`python -m feedback serve` in a process group of its own."""
 
@@ -225,8 +228,8 @@ class ServerProcess:
             "FEEDBACK_COMMENT_RATE": "off",
             "FEEDBACK_READERS_PER_ADDRESS": readers_per_address,
         }
-        command = [sys.executable, "-m", "feedback", "serve", "--port", str(self.port), "--workers", str(workers)]
-        self.process = subprocess.Popen([*command, "--log-level", "warning"], env=env, start_new_session=True)
+        command = [*SERVE_COMMAND, "--port", str(self.port), "--workers", str(workers), "--log-level", "warning"]
+        self.process = subprocess.Popen(command, env=env, start_new_session=True)
         wait_for_port(self.port, timeout=30)
         self.url = f"http://127.0.0.1:{self.port}"
 

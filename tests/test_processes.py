@@ -7,7 +7,6 @@ import random
 import sqlite3
 import uuid
 from collections import defaultdict
-from pathlib import Path
 
 import httpx
 import pytest
@@ -15,7 +14,6 @@ import pytest
 from feedback.settings import Settings
 from tests.conftest import SITE, ServerProcess
 
-ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ["bài-1", "bài-2", "bài-3", "bài-4"]
 WRITERS = 12
 

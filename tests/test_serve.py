@@ -6,7 +6,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ import httpx
 import pytest
 
 from feedback.settings import Settings
-from tests.conftest import SITE, ServerProcess, free_port
+from tests.conftest import SERVE_COMMAND, SITE, ServerProcess, free_port
 
 LISTEN, ESTABLISHED = "0A", "01"
 
@@ -117,13 +116,14 @@ def test_sigterm_stops_every_worker(two_workers: ServerProcess) -> None:
         assert not Path(f"/proc/{worker}").exists()
 
 
-def serve_command(port: int, workers: int = 2) -> list[str]:
-    return [sys.executable, "-m", "feedback", "serve", "--port", str(port), "--workers", str(workers)]
+def serve_until_it_exits(settings: Settings, *options: str, database: str = "") -> subprocess.CompletedProcess[str]:
+    """`python -m feedback serve` with `options`, when it is to exit by itself."""
+    env = os.environ | {"REDIS_URL": settings.redis_url, "FEEDBACK_DB": database or settings.database_path}
+    return subprocess.run([*SERVE_COMMAND, *options], env=env, capture_output=True, text=True, timeout=60)
 
 
 def test_a_port_in_use_fails_at_once(two_workers: ServerProcess, site_settings: Settings) -> None:
-    env = os.environ | {"REDIS_URL": site_settings.redis_url, "FEEDBACK_DB": site_settings.database_path}
-    second = subprocess.run(serve_command(two_workers.port), env=env, capture_output=True, text=True, timeout=30)
+    second = serve_until_it_exits(site_settings, "--port", str(two_workers.port), "--workers", "2")
     assert second.returncode == 3
     assert "Address already in use" in second.stderr
 
@@ -132,9 +132,8 @@ def test_an_app_that_cannot_start_stops_the_workers_instead_of_restarting_them(
     settings: Settings, tmp_path: Path
 ) -> None:
     (tmp_path / "a-file").touch()  # where the database's folder should be: the app cannot start
-    env = os.environ | {"REDIS_URL": settings.redis_url, "FEEDBACK_DB": str(tmp_path / "a-file" / "db.sqlite3")}
-    command = serve_command(free_port())
-    failed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    database = str(tmp_path / "a-file" / "db.sqlite3")
+    failed = serve_until_it_exits(settings, "--port", str(free_port()), "--workers", "2", database=database)
     assert failed.returncode == 3
     assert failed.stderr.count("Application startup failed") <= 2, "workers were started again"
 
@@ -143,8 +142,6 @@ def test_an_app_that_cannot_start_stops_the_workers_instead_of_restarting_them(
     ("option", "message"), [(["--port", "70000"], "a port is 0-65535"), (["--workers", "0"], "at least 1")]
 )
 def test_bad_options_are_refused_by_name(settings: Settings, option: list[str], message: str) -> None:
-    env = os.environ | {"REDIS_URL": settings.redis_url, "FEEDBACK_DB": settings.database_path}
-    command = [sys.executable, "-m", "feedback", "serve", *option]
-    refused = subprocess.run(command, env=env, capture_output=True, text=True, timeout=30)
+    refused = serve_until_it_exits(settings, *option)
     assert refused.returncode == 2
     assert option[0] in refused.stderr and message in refused.stderr
