@@ -22,5 +22,8 @@ def test_benchmark_suite_runs_every_scenario_without_failed_requests(tmp_path: P
     assert report["flush"]["failed_requests"] == 0
     assert report["memory"]["bytes_per_pending_vote"] > 0
     assert report["workers"]["ratio_median"] > 0
+    for workers in ("one_worker", "two_workers"):
+        assert all(report["workers"][workers][part] > 0 for part in ("server", "redis", "load_generator"))
+    assert report["elapsed_seconds"] > 0
     assert report["failures"] == []
     assert (tmp_path / report_file.name.replace(".json", ".md")).exists()
