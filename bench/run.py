@@ -376,6 +376,10 @@ def run_rounds(args: argparse.Namespace, work: Path, results: Results, env: dict
         hello.stop()
 
 
+# The p99 without a flush: the median of this many short runs after it.
+_RUNS_AFTER_FLUSH = 5
+
+
 def run_flush_under_load(args: argparse.Namespace, work: Path, results: Results, env: dict[str, str]) -> None:
     """Votes at 4 connections while the flusher moves a big backlog, against the same without."""
     scenario = next(s for s in SCENARIOS if s.name == "put_c4")
@@ -422,7 +426,7 @@ def _flush_under_load(
                 results.failures.append(f"flush of {args.flush_events} events did not finish in {args.flush_timeout} s")
                 break
         flush_seconds = time.monotonic() - started
-        after = [measure(app, scenario, min(args.duration, 2), env) for _ in range(max(len(during), 2))]
+        after = [measure(app, scenario, min(args.duration, 2), env) for _ in range(_RUNS_AFTER_FLUSH)]
     finally:
         app.stop()
         flusher.send_signal(signal.SIGTERM)
@@ -582,7 +586,7 @@ def markdown(report: dict[str, Any]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--duration", type=int, default=7, help="whole seconds per scenario and round")
+    parser.add_argument("--duration", type=int, default=6, help="whole seconds per scenario and round")
     parser.add_argument("--warmup", type=int, default=3, help="whole seconds per scenario, discarded")
     parser.add_argument("--flush-events", type=int, default=1_000_000)
     parser.add_argument("--flush-articles", type=int, default=100_000)
@@ -597,9 +601,9 @@ def main() -> int:
     started, began = time.strftime("%Y-%m-%dT%H-%M-%S"), time.monotonic()
     with tempfile.TemporaryDirectory(prefix="feedback-bench-") as directory:
         work = Path(directory)
-        run_rounds(args, work, results, env)
-        run_flush_under_load(args, work, results, env)
-        run_workers(args, work, results, env)
+        for phase in (run_rounds, run_flush_under_load, run_workers):
+            phase(args, work, results, env)
+            print(f"{phase.__name__} done: {time.monotonic() - began:.0f} s since the start", flush=True)
     report = {
         "started": started,
         "rounds": args.rounds,
