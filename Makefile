@@ -29,7 +29,8 @@ bench:
 bench-quick:
 	scripts/install.sh
 	scripts/install.sh --system redis-server wrk
-	$(VENV)/python -m bench.run --rounds 5 --duration 2 --warmup 1 --flush-events 100000 --flush-articles 10000 $(BENCH_ARGS)
+	$(VENV)/python -m bench.run --rounds 5 --duration 2 --warmup 1 --flush-events 100000 --flush-articles 10000 \
+		--output .run/bench-quick $(BENCH_ARGS)
 
 lint:
 	scripts/install.sh
