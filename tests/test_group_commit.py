@@ -10,6 +10,7 @@ import pytest
 from redis import Redis as SyncRedis
 from redis.exceptions import ResponseError
 
+from feedback import store as store_module
 from feedback.archive import Archive
 from feedback.coalescing import Coalescer
 from feedback.hot import HotArticles, LoadFailed
@@ -201,6 +202,19 @@ async def test_an_article_that_cannot_be_loaded_fails_only_its_own_requests(
     assert not isinstance(read_hot, BaseException)
     assert [summary.histogram for summary in read_hot] == [(1, 0, 0, 0, 1)]
     assert isinstance(read_both, LoadFailed)
+
+
+def test_article_locations_are_kept_up_to_a_bound_then_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store_module, "_LOCATIONS_KEPT", 3)
+    store = Store(connect("redis://127.0.0.1:1/0"), shards=4)  # locating needs no connection
+    first = store.locate(SITE, "bai-1")
+    assert store.locate(SITE, "bai-1") is first
+    assert store.locate("another-site", "bai-1").key != first.key
+    store.locate(SITE, "bai-2")
+    store.locate(SITE, "bai-3")  # a fourth location: the cache starts afresh
+    again = store.locate(SITE, "bai-1")
+    assert again is not first
+    assert again == first
 
 
 async def test_a_batch_over_several_shards_answers_each_request_from_its_shard(settings: Settings) -> None:
