@@ -186,8 +186,8 @@ _LOCATIONS_KEPT = 65_536
 class _Locations:
     """Articles' locations, cached: hashing and encoding every id of every request shows in the
     profile. A dict per site, not functools.lru_cache: on every hit, lru_cache's recency list
-    touches memory all over the heap, which cost a list page of 20 about 8% of its time (a third
-    of the cost here). Bounded by starting afresh when full."""
+    touches memory all over the heap (a list page of 20 cost 8% more CPU time with it). Bounded
+    by starting afresh when full."""
 
     def __init__(self, shards: int) -> None:
         self._shards = shards
