@@ -314,6 +314,17 @@ class AppStack:
             subprocess.run(FLUSH_ONCE_COMMAND, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, check=True)
 
 
+def app_env(redis_url: str, database: str, flusher_in_server: bool) -> dict[str, str]:
+    """The environment of an app (and of its flusher process) under test."""
+    return os.environ | {
+        "REDIS_URL": redis_url,
+        "FEEDBACK_DB": database,
+        "FEEDBACK_FLUSH_SECONDS": "2",
+        "FEEDBACK_FLUSHER": "on" if flusher_in_server else "off",
+        **NO_ABUSE_LIMITS,
+    }
+
+
 @contextmanager
 def app_stack(
     work: Path, name: str, flusher_in_server: bool = False, workers: int = 1, pin: bool = True
@@ -327,13 +338,7 @@ def app_stack(
     asyncio.run(load_articles(redis.url, "article-", BENCH_ARTICLES + 1))
     database = str(work / f"{name}.sqlite3")
     asyncio.run(prepare_archive(database))
-    env = os.environ | {
-        "REDIS_URL": redis.url,
-        "FEEDBACK_DB": database,
-        "FEEDBACK_FLUSH_SECONDS": "2",
-        "FEEDBACK_FLUSHER": "on" if flusher_in_server else "off",
-        **NO_ABUSE_LIMITS,
-    }
+    env = app_env(redis.url, database, flusher_in_server)
     server = Server(APP_COMMAND, env, work / f"{name}.log", cores=server_cores, workers=workers)
     try:
         yield AppStack(server, redis, env, flusher_in_server, load_cores)
@@ -409,16 +414,10 @@ def _flush_under_load(
         "bytes_per_pending_vote": round((memory_after - memory_before) / args.flush_events, 1),
         "target": "<= 200 bytes",
     }
-    app_env = os.environ | {
-        "REDIS_URL": redis.url,
-        "FEEDBACK_DB": database,
-        "FEEDBACK_FLUSH_SECONDS": "2",
-        "FEEDBACK_FLUSHER": "off",
-        **NO_ABUSE_LIMITS,
-    }
-    app = Server(APP_COMMAND, app_env, work / "flush.log")
+    flushing_env = app_env(redis.url, database, flusher_in_server=False)
+    app = Server(APP_COMMAND, flushing_env, work / "flush.log")
     # The flusher process, on the load core, starts on the backlog at once: measure meanwhile.
-    flusher = subprocess.Popen(FLUSHER_COMMAND, cwd=ROOT, env=app_env, stdout=subprocess.DEVNULL)
+    flusher = subprocess.Popen(FLUSHER_COMMAND, cwd=ROOT, env=flushing_env, stdout=subprocess.DEVNULL)
     started = time.monotonic()
     during: list[Run] = []
     try:

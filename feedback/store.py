@@ -330,11 +330,10 @@ class Store:
         """
         if not items:
             return []
-        shards = self.shards
         locate = self._locations.get
         located = [locate(item.site, item.article) for item in items]
         groups: dict[ShardKeys, list[int]] = {}
-        if shards > 1:
+        if self.shards > 1:
             for index, location in enumerate(located):
                 groups.setdefault(location.shard, []).append(index)
         if len(groups) <= 1:  # the usual case, one shard: one call, its reply in order
