@@ -10,7 +10,7 @@ help:
 	@echo "make test    install, lint (ruff, mypy) and run the tests (pytest)"
 	@echo "make bench        the benchmark suite against a bare Starlette endpoint (under 10 minutes)"
 	@echo "make bench-quick  the same, a few seconds a scenario"
-	@echo "make lint    ruff check, ruff format --check and mypy"
+	@echo "make lint    ruff check, ruff format --check, mypy and lint-imports (the layering)"
 	@echo "make format  ruff format and ruff check --fix"
 	@echo "make lock    regenerate requirements.lock from a fresh temporary venv"
 	@echo "make clean   remove .venv, .run and caches"
@@ -37,6 +37,7 @@ lint:
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
 	$(VENV)/mypy
+	$(VENV)/lint-imports --no-cache
 
 format:
 	scripts/install.sh

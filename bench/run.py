@@ -39,8 +39,8 @@ from typing import Any
 from redis import Redis as SyncRedis
 
 from feedback.archive import Archive
+from feedback.hot import HotStore, connect
 from feedback.models import ArticleState, Site, VoteChange
-from feedback.store import Store, connect
 
 ROOT = Path(__file__).resolve().parent.parent
 WRK = ROOT / "bench" / "wrk"
@@ -240,33 +240,33 @@ def measure(
 
 async def prepare_archive(database: str) -> None:
     async with await Archive.open(database) as archive:
-        await archive.save_site(Site(SITE, ("http://localhost",)))
+        await archive.sites.save(Site(SITE, ("http://localhost",)))
 
 
 async def load_articles(redis_url: str, prefix: str, articles: int) -> None:
     """Make `articles` articles hot (loaded, no votes), as their first readers would."""
     redis = connect(redis_url)
-    store = Store(redis)
+    store = HotStore(redis)
     empty = ArticleState({}, None, None)
     for start in range(0, articles, 50):
         names = [f"{prefix}{number}" for number in range(start, min(start + 50, articles))]
-        await asyncio.gather(*(store.load_article(SITE, name, empty, stale_drops="0") for name in names))
+        await asyncio.gather(*(store.articles.load(SITE, name, empty, stale_drops="0") for name in names))
     await redis.aclose()
 
 
 async def prefill(redis_url: str, articles: int, events: int) -> None:
     """Leave `events` pending votes over `articles` hot articles, as a burst of traffic would."""
     redis = connect(redis_url)
-    store = Store(redis)
+    store = HotStore(redis)
     batch: list[VoteChange] = []
     for number in range(events):
         article = f"dirty-{number % articles}"
         batch.append(VoteChange(SITE, article, f"prefill-reader-{number:09d}", 1 + number % 5))
         if len(batch) == 1000:
-            await store.apply_votes(batch, rate=None, readers_per_address=None)
+            await store.votes.apply(batch)
             batch = []
     if batch:
-        await store.apply_votes(batch, rate=None, readers_per_address=None)
+        await store.votes.apply(batch)
     await redis.aclose()
 
 

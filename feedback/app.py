@@ -12,9 +12,10 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from feedback import api, demo
-from feedback.api import Endpoint
-from feedback.cors import SiteCORSMiddleware
-from feedback.errors import ApiError, handle_api_error, handle_http_exception, handle_unexpected_error
+from feedback.api.cors import SiteCORSMiddleware
+from feedback.api.endpoint import Endpoint
+from feedback.api.errors import ApiError, handle_api_error, handle_http_exception, handle_unexpected_error
+from feedback.errors import FeedbackError
 from feedback.services import Services
 from feedback.settings import Settings
 
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware=[Middleware(SiteCORSMiddleware)],
         exception_handlers={
             ApiError: handle_api_error,
+            FeedbackError: handle_api_error,
             HTTPException: handle_http_exception,
             Exception: handle_unexpected_error,
         },
@@ -45,9 +47,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
 def _tune_garbage_collector() -> None:
     """Every request allocates hundreds of short-lived objects, and CPython's default of a
-    collection every 700 allocations then spends a sixth of the vote path's time scanning.
-    Freeze what start-up built (it lives as long as the process) and collect less often: the
-    garbage of a request is freed by reference counting, not by the collector, anyway."""
+    collection every 700 allocations then spends much of the vote path's time scanning
+    (docs/performance.md). Freeze what start-up built (it lives as long as the process) and
+    collect less often: the garbage of a request is freed by reference counting, not by the
+    collector, anyway."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(100_000, 50, 100)

@@ -9,17 +9,20 @@ import inspect
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from typing import TypeVar, get_args
 
 from feedback import json, validation
 from feedback.archive import Archive
-from feedback.errors import ApiError
-from feedback.flusher import Flusher, run_periodically
+from feedback.errors import NewSiteNeedsOrigins, UnknownSite
+from feedback.hot import REDIS_UNAVAILABLE
 from feedback.models import Comment, CommentStatus, Moderation, Site
 from feedback.serve import ServeOptions, serve
+from feedback.services import standalone_flusher
+from feedback.services.flusher import run_periodically
+from feedback.services.moderation import CommentModeration, ModerationAction
+from feedback.services.sites import SiteAdmin, SiteChanges
 from feedback.settings import Settings, SettingsError
-from feedback.store import REDIS_UNAVAILABLE, Store, connect
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -121,12 +124,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     comment_list.add_argument("--json", action="store_true", help="print a JSON array instead of lines")
     comment_list.set_defaults(command=_comments_list)
-    for action, status, summary in _MODERATION_ACTIONS:
+    for action, summary in _MODERATION_ACTIONS.items():
         moderate = comment_commands.add_parser(action, help=summary, description=f"{summary[0].upper()}{summary[1:]}.")
         moderate.add_argument(
             "ids", nargs="+", type=_checked(validation.comment_id), metavar="ID", help="comment id (repeatable)"
         )
-        moderate.set_defaults(command=_comments_moderate, status=status, action=action)
+        moderate.set_defaults(command=_comments_moderate, action=action)
 
     flush = commands.add_parser(
         "flush",
@@ -140,12 +143,12 @@ def _parser() -> argparse.ArgumentParser:
 
 T = TypeVar("T")
 
-_MODERATION_ACTIONS: list[tuple[str, CommentStatus | None, str]] = [
-    ("approve", "approved", "show comments on the site"),
-    ("reject", "rejected", "hide comments from the site"),
-    ("spam", "spam", "hide comments as spam"),
-    ("delete", None, "delete comments for good"),
-]
+_MODERATION_ACTIONS: dict[ModerationAction, str] = {
+    "approve": "show comments on the site",
+    "reject": "hide comments from the site",
+    "spam": "hide comments as spam",
+    "delete": "delete comments for good",
+}
 
 
 def _checked(check: Callable[[str], T]) -> Callable[[str], T]:
@@ -154,9 +157,7 @@ def _checked(check: Callable[[str], T]) -> Callable[[str], T]:
     def parse(value: str) -> T:
         try:
             return check(value)
-        except ApiError as error:
-            raise argparse.ArgumentTypeError(error.message) from None
-        except ValueError as error:
+        except ValueError as error:  # InvalidInput is one too
             raise argparse.ArgumentTypeError(str(error)) from None
 
     return parse
@@ -179,26 +180,21 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _site_add(arguments: argparse.Namespace, settings: Settings) -> int:
+    blocked_words = arguments.blocked_words or ([] if arguments.no_blocked_words else None)
+    changes = SiteChanges(origins=arguments.origins, moderation=arguments.moderation, blocked_words=blocked_words)
     async with await Archive.open(settings.database_path) as archive:
-        existing = {site.id: site for site in await archive.sites()}.get(arguments.site)
-        if existing is None and not arguments.origins:
+        try:
+            site = await SiteAdmin(archive).save(arguments.site, changes)
+        except NewSiteNeedsOrigins:
             print(f"error: site {arguments.site} is new: give at least one --origin", file=sys.stderr)
             return 2
-        site = existing or Site(arguments.site, ())
-        if arguments.origins:
-            site = replace(site, origins=tuple(dict.fromkeys(arguments.origins)))
-        if arguments.moderation:
-            site = replace(site, moderation=arguments.moderation)
-        if arguments.blocked_words or arguments.no_blocked_words:
-            site = replace(site, blocked_words=tuple(dict.fromkeys(arguments.blocked_words or ())))
-        await archive.save_site(site)
     print(_site_line(site))
     return 0
 
 
 async def _site_list(arguments: argparse.Namespace, settings: Settings) -> int:
     async with await Archive.open(settings.database_path) as archive:
-        for site in await archive.sites():
+        for site in await SiteAdmin(archive).all():
             print(_site_line(site))
     return 0
 
@@ -209,14 +205,15 @@ def _site_line(site: Site) -> str:
 
 async def _comments_list(arguments: argparse.Namespace, settings: Settings) -> int:
     async with await Archive.open(settings.database_path) as archive:
-        if arguments.site not in {site.id for site in await archive.sites()}:
+        try:
+            comments = await CommentModeration(archive).comments(
+                arguments.site, arguments.status, arguments.article, arguments.before, arguments.limit
+            )
+        except UnknownSite:
             print(
                 f"error: there is no site {arguments.site} in {settings.database_path} (FEEDBACK_DB)", file=sys.stderr
             )
             return 1
-        comments = await archive.comments(
-            arguments.site, arguments.status, arguments.article, arguments.before, arguments.limit
-        )
     if arguments.json:
         print(json.dumps([_comment_fields(comment) for comment in comments]).decode())
         return 0
@@ -237,7 +234,7 @@ def _comment_fields(comment: Comment) -> dict[str, object]:
 async def _comments_moderate(arguments: argparse.Namespace, settings: Settings) -> int:
     ids = list(dict.fromkeys(arguments.ids))
     async with await Archive.open(settings.database_path) as archive:
-        found = await archive.moderate_comments(ids, arguments.status)
+        found = await CommentModeration(archive).decide(arguments.action, ids)
     missing = [comment_id for comment_id in ids if comment_id not in found]
     print(f"{arguments.action}: {len(found)} comment{'' if len(found) == 1 else 's'}")
     for comment_id in missing:
@@ -249,23 +246,13 @@ async def _flush(arguments: argparse.Namespace, settings: Settings) -> int:
     if not settings.redis_url:
         print("REDIS_URL is empty: there is nothing to flush", file=sys.stderr)
         return 0
-    redis = connect(settings.redis_url)
-    try:
-        async with await Archive.open(settings.database_path) as archive:
-            flusher = Flusher(
-                Store(redis, settings.redis_shards),
-                archive,
-                settings.flush_lease_seconds,
-                settings.idle_article_seconds,
-            )
-            if arguments.watch:
-                stop = asyncio.Event()
-                for stop_signal in (signal.SIGINT, signal.SIGTERM):
-                    asyncio.get_running_loop().add_signal_handler(stop_signal, stop.set)
-                await run_periodically(flusher, settings.flush_seconds, stop)
-            applied = await flusher.flush_all(wait_seconds=settings.flush_lease_seconds + 1)
-    finally:
-        await redis.aclose()
+    async with standalone_flusher(settings) as flusher:
+        if arguments.watch:
+            stop = asyncio.Event()
+            for stop_signal in (signal.SIGINT, signal.SIGTERM):
+                asyncio.get_running_loop().add_signal_handler(stop_signal, stop.set)
+            await run_periodically(flusher, settings.flush_seconds, stop)
+        applied = await flusher.flush_all(wait_seconds=settings.flush_lease_seconds + 1)
     if applied is None:
         print("another flusher holds the lease and did not release it in time", file=sys.stderr)
         return 1

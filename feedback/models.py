@@ -105,6 +105,15 @@ class ArticleState:
     comments: int = 0
 
 
+@dataclass(frozen=True)
+class ApprovedCount:
+    """An article's approved comments in the archive, as of its shard's flush position."""
+
+    approved: int
+    flush_epoch: str | None
+    flush_last_id: str | None
+
+
 def version_from_parts(milliseconds: int, sequence: int) -> int:
     """Versions order vote changes: milliseconds first, then a sequence below 2**20 within one."""
     return (milliseconds << 20) | sequence

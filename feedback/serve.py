@@ -3,11 +3,10 @@ of their own (`python -m feedback serve`).
 
 uvicorn's own `--workers` shares one listening socket among its workers, and the first worker
 awake accepts every connection waiting: long-lived connections (a reverse proxy's keep-alive
-ones, a load test's) pile onto one worker while the others idle (measured: 64 connections split
-64/0 in two of six tries, 38/26 at best). Here each worker binds the same address with
-SO_REUSEPORT and Linux spreads new connections over their sockets evenly. The parent binds it
-first, so that a port in use fails at once, and holds it while the workers run (a bound socket
-that does not listen is given no connections).
+ones, a load test's) pile onto one worker while the others idle (docs/performance.md). Here each
+worker binds the same address with SO_REUSEPORT and Linux spreads new connections over their
+sockets evenly. The parent binds it first, so that a port in use fails at once, and holds it
+while the workers run (a bound socket that does not listen is given no connections).
 """
 
 from __future__ import annotations

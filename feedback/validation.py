@@ -1,4 +1,4 @@
-"""Every check of what clients send: one function per kind of input, each raising ApiError."""
+"""Every check of what clients send: one function per kind of input, each raising InvalidInput."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
-from feedback import json
-from feedback.errors import ApiError
+from feedback.errors import InvalidInput
 
 SITE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 READER_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -16,13 +15,9 @@ ARTICLE_MAX_CHARS = 200
 SUMMARIES_MAX_ARTICLES = 100
 
 
-def _invalid(code: str, message: str) -> ApiError:
-    return ApiError(422, code, message)
-
-
 def site_id(value: str) -> str:
     if not SITE_ID.fullmatch(value):
-        raise _invalid(
+        raise InvalidInput(
             "invalid_site", "A site id is 1-64 characters of a-z, 0-9 and '-', starting with a letter or digit."
         )
     return value
@@ -32,9 +27,9 @@ def article_id(value: str) -> str:
     """NFC-normalize an article id, so composed and decomposed Vietnamese text name one article."""
     normalized = value if value.isascii() else unicodedata.normalize("NFC", value)  # ASCII is NFC already
     if not 1 <= len(normalized) <= ARTICLE_MAX_CHARS:
-        raise _invalid("invalid_article", f"An article id is 1-{ARTICLE_MAX_CHARS} characters long.")
+        raise InvalidInput("invalid_article", f"An article id is 1-{ARTICLE_MAX_CHARS} characters long.")
     if not normalized.isprintable():
-        raise _invalid(
+        raise InvalidInput(
             "invalid_article",
             "An article id may contain only printable characters (no control characters, tabs or line breaks).",
         )
@@ -43,36 +38,26 @@ def article_id(value: str) -> str:
 
 def reader_token(value: Any) -> str:
     if not isinstance(value, str) or not READER_TOKEN.fullmatch(value):
-        raise _invalid("invalid_reader", "'reader' must be 16-64 characters of A-Z, a-z, 0-9, '_' and '-'.")
+        raise InvalidInput("invalid_reader", "'reader' must be 16-64 characters of A-Z, a-z, 0-9, '_' and '-'.")
     return value
 
 
 def score(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-        raise _invalid("invalid_score", "'score' must be a whole number from 1 to 5.")
+        raise InvalidInput("invalid_score", "'score' must be a whole number from 1 to 5.")
     return value
 
 
 def article_list(value: str | None) -> list[str]:
     """A comma-separated list of article ids (so an id with a comma cannot be listed)."""
     if not value:
-        raise _invalid("invalid_articles", "'articles' must list 1-100 comma-separated article ids.")
+        raise InvalidInput("invalid_articles", "'articles' must list 1-100 comma-separated article ids.")
     articles = [article_id(part) for part in value.split(",")]
     if len(articles) > SUMMARIES_MAX_ARTICLES:
-        raise _invalid(
+        raise InvalidInput(
             "invalid_articles", f"At most {SUMMARIES_MAX_ARTICLES} articles per request, got {len(articles)}."
         )
     return articles
-
-
-def json_object(body: bytes) -> dict[str, Any]:
-    try:
-        parsed = json.loads(body)
-    except json.JSONDecodeError:
-        raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
-    if not isinstance(parsed, dict):
-        raise ApiError(400, "malformed_json", "The request body must be a JSON object.")
-    return parsed
 
 
 def blocked_word(value: str) -> str:
@@ -116,19 +101,19 @@ def comment_body(value: Any) -> str:
     bare domains such as `example.com` do not count.
     """
     if not isinstance(value, str):
-        raise _invalid("invalid_body", "'body' must be a string.")
+        raise InvalidInput("invalid_body", "'body' must be a string.")
     text = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n").strip())
     if not text:
-        raise _invalid("invalid_body", "'body' must not be empty.")
+        raise InvalidInput("invalid_body", "'body' must not be empty.")
     if _has_control_characters(text, allowed="\n"):
-        raise _invalid(
+        raise InvalidInput(
             "invalid_body", "'body' may not contain control characters other than line breaks (tabs included)."
         )
     if len(text) > COMMENT_MAX_CHARS:
-        raise _invalid("invalid_body", f"'body' must be at most {COMMENT_MAX_CHARS} characters, got {len(text)}.")
+        raise InvalidInput("invalid_body", f"'body' must be at most {COMMENT_MAX_CHARS} characters, got {len(text)}.")
     links = len(LINK.findall(text))
     if links > COMMENT_MAX_LINKS:
-        raise _invalid("too_many_links", f"'body' may contain at most {COMMENT_MAX_LINKS} links, got {links}.")
+        raise InvalidInput("too_many_links", f"'body' may contain at most {COMMENT_MAX_LINKS} links, got {links}.")
     return text
 
 
@@ -137,14 +122,14 @@ def comment_author(value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise _invalid("invalid_author", "'author' must be a string or null.")
+        raise InvalidInput("invalid_author", "'author' must be a string or null.")
     name = unicodedata.normalize("NFC", value.strip())
     if not name:
         return None
     if _has_control_characters(name, allowed=""):
-        raise _invalid("invalid_author", "'author' may not contain control characters, tabs or line breaks.")
+        raise InvalidInput("invalid_author", "'author' may not contain control characters, tabs or line breaks.")
     if len(name) > COMMENT_AUTHOR_MAX_CHARS:
-        raise _invalid(
+        raise InvalidInput(
             "invalid_author", f"'author' must be at most {COMMENT_AUTHOR_MAX_CHARS} characters, got {len(name)}."
         )
     return name
@@ -156,13 +141,13 @@ def comment_limit(value: str | None) -> int:
         return COMMENTS_DEFAULT_LIMIT
     # ASCII digits only: str.isdigit() would let through "²", which int() then rejects.
     if not LIMIT.fullmatch(value) or not 1 <= int(value) <= COMMENTS_MAX_LIMIT:
-        raise _invalid("invalid_limit", f"'limit' must be a whole number from 1 to {COMMENTS_MAX_LIMIT}.")
+        raise InvalidInput("invalid_limit", f"'limit' must be a whole number from 1 to {COMMENTS_MAX_LIMIT}.")
     return int(value)
 
 
 def comment_id(value: Any) -> str:
     if not isinstance(value, str) or not COMMENT_ID.fullmatch(value):
-        raise _invalid("invalid_comment_id", "A comment id is 20 characters of 0-9 and a-f.")
+        raise InvalidInput("invalid_comment_id", "A comment id is 20 characters of 0-9 and a-f.")
     return value
 
 
@@ -171,7 +156,7 @@ def comment_cursor(value: str | None) -> str | None:
     if value is None:
         return None
     if not COMMENT_ID.fullmatch(value):
-        raise _invalid("invalid_cursor", "'before' must be a comment id: 20 characters of 0-9 and a-f.")
+        raise InvalidInput("invalid_cursor", "'before' must be a comment id: 20 characters of 0-9 and a-f.")
     return value
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: install what is missing, lint, type-check, then run pytest (arguments go to pytest).
+# `make test`: install what is missing, lint, type-check, check the layering, then run pytest (arguments go to pytest).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -10,4 +10,5 @@ set -x
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
+.venv/bin/lint-imports --no-cache
 .venv/bin/pytest "$@"

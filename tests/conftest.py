@@ -1,97 +1,14 @@
-"""Fixtures: a private redis-server per test session, a fresh SQLite file and a live server per test;
-server processes."""
+"""Fixtures: a private redis-server per test session, a fresh SQLite file and a live server per test."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, replace
 from pathlib import Path
 
-import httpx
 import pytest
-import uvicorn
-from redis import Redis as SyncRedis
 
-from feedback.app import create_app
-from feedback.archive import Archive
-from feedback.flusher import Flusher
-from feedback.models import Site
 from feedback.settings import Settings
-from feedback.store import Store, connect
-
-SITE = "vnexpress"
-ORIGIN = "https://news.example.vn"
-READER = "reader-0000000000000001"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_for_port(port: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return
-        time.sleep(0.02)
-    raise TimeoutError(f"nothing listens on port {port} after {timeout} s")
-
-
-class RedisServer:
-    """A real redis-server on a free port, which tests may stop, kill and start again."""
-
-    def __init__(self, directory: Path, appendonly: bool = False) -> None:
-        if shutil.which("redis-server") is None:
-            raise RuntimeError("redis-server is not installed: run `make test`, which installs it")
-        self.directory = directory
-        self.port = free_port()
-        self.appendonly = appendonly
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory)]
-        command += ["--save", "", "--appendonly", "yes" if self.appendonly else "no", "--appendfsync", "always"]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-        wait_for_port(self.port)
-        client = SyncRedis.from_url(self.url)
-        deadline = time.monotonic() + 10
-        while True:  # an AOF restart answers LOADING until its data is back
-            try:
-                client.ping()
-                break
-            except Exception:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)
-        client.close()
-
-    def stop(self) -> None:
-        """SIGKILL: Redis dies as in a crash, keeping only what its AOF (if any) holds."""
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
-            self.process = None
-
-    def flushall(self) -> None:
-        with SyncRedis.from_url(self.url) as client:
-            client.flushall()
+from tests.support import LiveServer, RedisServer, add_site, serve
 
 
 @pytest.fixture(scope="session")
@@ -121,62 +38,6 @@ def settings(redis_server: RedisServer, tmp_path: Path) -> Settings:
     )
 
 
-@dataclass
-class LiveServer:
-    """The app served by a real uvicorn in this event loop."""
-
-    settings: Settings
-    url: str
-    client: httpx.AsyncClient
-
-    def article_url(self, article: str, site: str = SITE) -> str:
-        from urllib.parse import quote
-
-        return f"/api/v1/sites/{site}/articles/{quote(article, safe='')}"
-
-    async def vote(self, article: str, reader: str, score: int, site: str = SITE) -> httpx.Response:
-        return await self.client.put(
-            f"{self.article_url(article, site)}/rating", json={"score": score, "reader": reader}
-        )
-
-    async def withdraw(self, article: str, reader: str, site: str = SITE) -> httpx.Response:
-        return await self.client.delete(f"{self.article_url(article, site)}/rating", params={"reader": reader})
-
-    async def summary(self, article: str, reader: str | None = None, site: str = SITE) -> dict[str, object]:
-        params = {"reader": reader} if reader else {}
-        response = await self.client.get(self.article_url(article, site), params=params)
-        assert response.status_code == 200, response.text
-        body: dict[str, object] = response.json()
-        return body
-
-
-@contextlib.asynccontextmanager
-async def serve(settings: Settings) -> AsyncIterator[LiveServer]:
-    port = free_port()
-    # As the README's run commands: X-Forwarded-For is the app's business (FEEDBACK_TRUSTED_PROXIES).
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on", proxy_headers=False
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-            yield LiveServer(settings, url, client)
-    finally:
-        server.should_exit = True
-        await task
-
-
-async def add_site(settings: Settings, site: str = SITE, origins: tuple[str, ...] = (ORIGIN,)) -> None:
-    async with await Archive.open(settings.database_path) as archive:
-        await archive.save_site(Site(site, origins))
-
-
 @pytest.fixture
 async def site_settings(settings: Settings) -> Settings:
     """Settings whose archive has the site SITE."""
@@ -189,55 +50,3 @@ async def live(settings: Settings) -> AsyncIterator[LiveServer]:
     await add_site(settings)
     async with serve(settings) as server:
         yield server
-
-
-async def flush(settings: Settings) -> int:
-    """Flush as `python -m feedback flush` does; returns how many events were applied."""
-    redis = connect(settings.redis_url)
-    try:
-        async with await Archive.open(settings.database_path) as archive:
-            flusher = Flusher(Store(redis, settings.redis_shards), archive, 5, settings.idle_article_seconds)
-            applied = await flusher.flush_all(wait_seconds=10)
-            assert applied is not None, "the flush lease stayed taken"
-            return applied
-    finally:
-        await redis.aclose()
-
-
-def with_redis(settings: Settings, url: str) -> Settings:
-    return replace(settings, redis_url=url)
-
-
-SERVE_COMMAND = [sys.executable, "-m", "feedback", "serve"]
-
-
-class ServerProcess:
-    """`python -m feedback serve` in a process group of its own."""
-
-    def __init__(
-        self, settings: Settings, flush_seconds: float, workers: int = 1, readers_per_address: str = "off"
-    ) -> None:
-        self.port = free_port()
-        env = os.environ | {
-            "REDIS_URL": settings.redis_url,
-            "FEEDBACK_DB": settings.database_path,
-            "FEEDBACK_FLUSH_SECONDS": str(flush_seconds),
-            "FEEDBACK_FLUSH_LEASE_SECONDS": "1",
-            # A dozen writers on one address with fresh readers: the public limits would stop them.
-            "FEEDBACK_VOTE_RATE": "off",
-            "FEEDBACK_COMMENT_RATE": "off",
-            "FEEDBACK_READERS_PER_ADDRESS": readers_per_address,
-        }
-        command = [*SERVE_COMMAND, "--port", str(self.port), "--workers", str(workers), "--log-level", "warning"]
-        self.process = subprocess.Popen(command, env=env, start_new_session=True)
-        wait_for_port(self.port, timeout=30)
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def kill(self) -> None:
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-
-    def terminate(self) -> None:
-        """SIGTERM, and wait for a graceful exit (uvicorn re-raises the signal once it is done)."""
-        self.process.send_signal(signal.SIGTERM)
-        assert self.process.wait(timeout=60) in (0, -signal.SIGTERM)

@@ -18,7 +18,7 @@ from redis import Redis as SyncRedis
 
 from feedback.app import create_app
 from feedback.settings import Rate, Settings
-from tests.conftest import SITE, LiveServer, RedisServer, add_site, flush, serve, with_redis
+from tests.support import SITE, LiveServer, RedisServer, add_site, flush, serve, with_redis
 
 LOCAL_PROXY = (ip_network("127.0.0.1"),)
 """The reverse proxy the test client stands for: its X-Forwarded-For is believed."""

@@ -9,7 +9,7 @@ import pytest
 from starlette.routing import Route
 
 from feedback import api
-from tests.conftest import READER, SITE, LiveServer
+from tests.support import READER, SITE, LiveServer
 
 OTHER_READER = "reader-0000000000000002"
 

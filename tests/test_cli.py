@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from feedback.settings import Settings
-from tests.conftest import READER, SITE, LiveServer
+from tests.support import READER, SITE, LiveServer
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from feedback.clients import client_address
+from feedback.api.clients import client_address
 
 TRUSTED = (ip_network("127.0.0.1"), ip_network("10.0.0.0/8"), ip_network("::1"), ip_network("fd00::/8"))
 

@@ -17,10 +17,10 @@ import pytest
 from redis import Redis as SyncRedis
 
 from feedback.archive import Archive
+from feedback.hot.keys import KeyLayout
 from feedback.models import CommentStatus, Moderation, Site
 from feedback.settings import Settings
-from feedback.store import Store, connect
-from tests.conftest import ORIGIN, READER, SITE, LiveServer, RedisServer, flush, serve, with_redis
+from tests.support import ORIGIN, READER, SITE, LiveServer, RedisServer, flush, serve, with_redis
 
 POST_SITE = "post-moderated"
 """A site whose comments show at once, with blocked words; SITE moderates before showing."""
@@ -37,12 +37,12 @@ async def save_site(
     settings: Settings, site: str, moderation: Moderation = "pre", blocked_words: tuple[str, ...] = ()
 ) -> None:
     async with await Archive.open(settings.database_path) as archive:
-        await archive.save_site(Site(site, (ORIGIN,), moderation=moderation, blocked_words=blocked_words))
+        await archive.sites.save(Site(site, (ORIGIN,), moderation=moderation, blocked_words=blocked_words))
 
 
 async def moderate(settings: Settings, ids: Sequence[str], status: CommentStatus) -> None:
     async with await Archive.open(settings.database_path) as archive:
-        assert await archive.moderate_comments(ids, status) == list(ids)
+        assert await archive.comments.moderate(ids, status) == list(ids)
 
 
 def stored_statuses(settings: Settings) -> dict[str, str]:
@@ -453,9 +453,9 @@ async def test_moderation_counts_approved_comments_again_without_dropping_the_ar
     await flush(live.settings)
     await posted_id(live, "bai-1", "Tuyệt", POST_SITE)  # still only in Redis
     async with await Archive.open(live.settings.database_path) as archive:
-        await archive.moderate_comments([first], "rejected")
+        await archive.comments.moderate([first], "rejected")
     await flush(live.settings)
-    location = Store(connect(live.settings.redis_url)).locate(POST_SITE, "bai-1")
+    location = KeyLayout(1).locate(POST_SITE, "bai-1")
     assert SyncRedis.from_url(live.settings.redis_url).exists(location.key) == 1  # not dropped
     assert (await live.summary("bai-1", site=POST_SITE))["comments"] == 2
     assert (await listing(live, "bai-1", POST_SITE))["count"] == 2

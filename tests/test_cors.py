@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.conftest import ORIGIN, READER, LiveServer, add_site
+from tests.support import ORIGIN, READER, LiveServer, add_site
 
 
 async def test_allowed_origin_gets_cors_headers(live: LiveServer) -> None:

@@ -11,13 +11,12 @@ from pathlib import Path
 
 from redis import Redis as SyncRedis
 
-from feedback.archive import Archive
-from feedback.hot import HotArticles
+from feedback.archive import Archive, FlushPosition
+from feedback.hot import HotStore, RedisClock, connect
+from feedback.hot.keys import KeyLayout
 from feedback.models import ArticleState, VoteChange, VoteEvent
-from feedback.ratings import Ratings
 from feedback.settings import Settings
-from feedback.store import Store, connect
-from tests.conftest import SITE, RedisServer, add_site, flush, serve, with_redis
+from tests.support import SITE, RedisServer, add_site, flush, ratings_through, serve, with_redis
 
 
 def reader(number: int) -> str:
@@ -78,9 +77,9 @@ async def test_replayed_events_change_nothing(settings: Settings) -> None:
         VoteEvent(VoteChange(SITE, "bai-1", reader(1), 5), version=11, at_ms=2),
     ]
     async with await Archive.open(settings.database_path) as archive:
-        await archive.apply_flushed_events(0, "epoch", "2-0", events, [])
-        await archive.apply_flushed_events(0, "epoch", "2-0", events, [])
-        await archive.apply_flushed_events(0, "epoch", "2-0", events[:1], [])
+        await archive.flush.apply(0, FlushPosition("epoch", "2-0"), events, [])
+        await archive.flush.apply(0, FlushPosition("epoch", "2-0"), events, [])
+        await archive.flush.apply(0, FlushPosition("epoch", "2-0"), events[:1], [])
     assert stored_votes(settings, "bai-1") == {reader(1): 5}
     assert stored_events(settings, "bai-1") == [(reader(1), None, 2), (reader(1), 2, 5)]
 
@@ -92,13 +91,13 @@ async def test_flush_interrupted_after_commit_is_not_applied_twice(settings: Set
         await live.vote("bai-1", reader(1), 3)
         await live.vote("bai-1", reader(2), 4)
         redis = connect(settings.redis_url)
-        store = Store(redis)
-        epoch = await store.epoch(0)
+        store = HotStore(redis)
+        epoch = await store.streams.epoch(0)
         assert epoch is not None
-        entries = await store.pending_events(0, "0-0", 100)
+        entries = await store.streams.pending(0, "0-0", 100)
         async with await Archive.open(settings.database_path) as archive:
             votes = [entry.event for entry in entries if isinstance(entry.event, VoteEvent)]
-            await archive.apply_flushed_events(0, epoch, entries[-1].id, votes, [])
+            await archive.flush.apply(0, FlushPosition(epoch, entries[-1].id), votes, [])
         await redis.aclose()  # ... and the process dies here: the stream was never trimmed
         assert await flush(settings) == 0
         assert len(stored_events(settings, "bai-1")) == 2
@@ -245,11 +244,10 @@ async def test_an_article_changed_lately_stays_in_redis_though_loaded_long_ago(s
         await asyncio.sleep(0.6)
         await live.vote("bai-1", reader(2), 2)  # changed now; bai-2 idle since its vote
         await flush(settings)
-        store = Store(connect(settings.redis_url))
+        keys = KeyLayout(shards=1)
         with SyncRedis.from_url(settings.redis_url) as redis:
-            assert redis.exists(store.locate(SITE, "bai-1").key)
-            assert not redis.exists(store.locate(SITE, "bai-2").key)
-        await store.redis.aclose()
+            assert redis.exists(keys.locate(SITE, "bai-1").key)
+            assert not redis.exists(keys.locate(SITE, "bai-2").key)
         assert (await live.summary("bai-1"))["count"] == 2
 
 
@@ -276,9 +274,9 @@ async def test_articles_with_unflushed_votes_stay_in_redis(settings: Settings) -
         await live.vote("bai-1", reader(1), 4)
         await asyncio.sleep(0.1)
         redis = connect(settings.redis_url)
-        store = Store(redis)
-        assert await store.drop_idle_articles(0, 50, limit=10) == 0  # not flushed yet
-        assert not await store.drop_article(SITE, "bai-1")
+        store = HotStore(redis)
+        assert await store.articles.drop_idle(0, 50, limit=10) == 0  # not flushed yet
+        assert not await store.articles.drop(SITE, "bai-1")
         await redis.aclose()
         assert (await live.summary("bai-1"))["count"] == 1
 
@@ -289,14 +287,14 @@ async def test_a_snapshot_older_than_the_last_flush_is_not_loaded(settings: Sett
         await live.vote("bai-1", reader(1), 4)
         await flush(settings)
     redis = connect(settings.redis_url)
-    store = Store(redis)
-    epoch = await store.epoch(0)
+    store = HotStore(redis)
+    epoch = await store.streams.epoch(0)
     stale = ArticleState({}, epoch, "1-0")
-    assert not await store.load_article(SITE, "never-loaded", stale, "0")
-    assert not await store.load_article(SITE, "never-loaded", ArticleState({}, "other-epoch", "99999999999999-0"), "0")
+    assert not await store.articles.load(SITE, "never-loaded", stale, "0")
+    assert not await store.articles.load(SITE, "never-loaded", ArticleState({}, "other-epoch", "99999999999999-0"), "0")
     async with await Archive.open(settings.database_path) as archive:
-        fresh = await archive.article_state(SITE, "never-loaded", 0)
-    assert await store.load_article(SITE, "never-loaded", fresh, "0")
+        fresh = await archive.snapshots.article_state(SITE, "never-loaded", 0)
+    assert await store.articles.load(SITE, "never-loaded", fresh, "0")
     await redis.aclose()
 
 
@@ -348,19 +346,32 @@ async def test_a_load_racing_a_moderation_reads_sqlite_again(settings: Settings)
         await live.vote("bai-1", reader(5), 4)
         await flush(settings)
         redis = connect(settings.redis_url)
-        store = Store(redis)
+        store = HotStore(redis)
         async with await Archive.open(settings.database_path) as archive:
-            assert await store.drop_idle_articles(0, 0, 100) == 1  # evicted: cold now
+            assert await store.articles.drop_idle(0, 0, 100) == 1  # evicted: cold now
             # A request starts loading the cold article and reads SQLite ...
-            stale_drops = await store.stale_drops(0)
-            snapshot = await archive.article_state(SITE, "bai-1", 0)
+            stale_drops = await store.articles.stale_drops(0)
+            snapshot = await archive.snapshots.article_state(SITE, "bai-1", 0)
             # ... an editor approves the comment and the flusher drops the (absent) stale copy ...
-            await archive.moderate_comments([posted.json()["id"]], "approved")
+            await archive.comments.moderate([posted.json()["id"]], "approved")
             await flush(settings)
             # ... then the request's load runs: refused, so it reads SQLite again.
-            assert not await store.load_article(SITE, "bai-1", snapshot, stale_drops)
+            assert not await store.articles.load(SITE, "bai-1", snapshot, stale_drops)
         await redis.aclose()
         assert (await live.summary("bai-1"))["comments"] == 1
+
+
+async def test_the_redis_clock_is_measured_while_the_server_runs(settings: Settings) -> None:
+    """The offset a lagging host adds to its clock is measured at once and kept measured."""
+    client = connect(settings.redis_url)
+    lagging = RedisClock(client, host_clock=lambda: time.time_ns() - 30 * 10**9)
+    stop = asyncio.Event()
+    measuring = asyncio.create_task(lagging.keep_measured(stop))
+    await asyncio.sleep(0.1)
+    stop.set()
+    await measuring
+    await client.aclose()
+    assert abs(lagging.now_ns() - time.time_ns()) < 10**9  # the 30 s lag is corrected
 
 
 async def test_a_vote_written_during_an_outage_wins_over_an_older_one_though_this_host_lags(
@@ -375,8 +386,9 @@ async def test_a_vote_written_during_an_outage_wins_over_an_older_one_though_thi
     client = connect(settings.redis_url)
     try:
         async with await Archive.open(settings.database_path) as archive:
-            lagging = HotArticles(Store(client), archive, clock=lambda: time.time_ns() - 30 * 10**9)
-            ratings = Ratings(lagging, archive, rate=None, readers_per_address=None)
+            lagging = RedisClock(client, host_clock=lambda: time.time_ns() - 30 * 10**9)
+            assert await lagging.measure()
+            ratings = ratings_through(HotStore(client), archive, clock=lagging)
             await ratings.change_vote(VoteChange(SITE, "bai-1", reader(1), 3))  # in Redis, unflushed
             redis.stop()
             await ratings.change_vote(VoteChange(SITE, "bai-1", reader(1), 5))  # later: into SQLite

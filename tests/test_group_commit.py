@@ -10,15 +10,17 @@ import pytest
 from redis import Redis as SyncRedis
 from redis.exceptions import ResponseError
 
-from feedback import store as store_module
 from feedback.archive import Archive
-from feedback.coalescing import Coalescer
-from feedback.hot import HotArticles, LoadFailed
+from feedback.errors import ArticleBusy
+from feedback.hot import HotStore, connect
+from feedback.hot import keys as keys_module
+from feedback.hot.keys import KeyLayout
 from feedback.models import VoteChange
-from feedback.ratings import MAX_BATCH, Ratings
+from feedback.services.coalescing import Coalescer
+from feedback.services.hot_requests import MAX_BATCH
+from feedback.services.ratings import Ratings
 from feedback.settings import Settings
-from feedback.store import Store, connect
-from tests.conftest import READER, SITE, LiveServer, flush
+from tests.support import READER, SITE, LiveServer, flush, ratings_through
 
 
 async def test_batches_respect_the_size_cap_and_keep_submission_order() -> None:
@@ -123,7 +125,7 @@ async def test_a_failed_batch_fails_every_request_in_it_and_the_next_batch_runs(
 async def ratings(settings: Settings) -> AsyncIterator[Ratings]:
     redis = connect(settings.redis_url)
     async with await Archive.open(settings.database_path) as archive:
-        yield Ratings(HotArticles(Store(redis), archive), archive, rate=None, readers_per_address=None)
+        yield ratings_through(HotStore(redis), archive)
     await redis.aclose()
 
 
@@ -134,7 +136,7 @@ def change(article: str, score: int | None, reader: str = READER) -> VoteChange:
 async def test_a_batch_redis_rejects_records_nothing_half_way(ratings: Ratings, settings: Settings) -> None:
     await ratings.change_vote(change("good-1", 1))
     await ratings.change_vote(change("good-2", 1))
-    location = Store(connect(settings.redis_url)).locate(SITE, "broken")
+    location = KeyLayout(shards=1).locate(SITE, "broken")
     SyncRedis.from_url(settings.redis_url).set(location.key, "not a hash")
     stream_length = SyncRedis.from_url(settings.redis_url).xlen(location.shard.events)
 
@@ -173,7 +175,7 @@ async def test_votes_in_one_batch_for_a_cold_article_load_it_once_and_count_each
 
 
 async def test_a_vote_redis_rejects_is_answered_with_a_json_error(live: LiveServer) -> None:
-    location = Store(connect(live.settings.redis_url)).locate(SITE, "broken")
+    location = KeyLayout(shards=1).locate(SITE, "broken")
     SyncRedis.from_url(live.settings.redis_url).set(location.key, "not a hash")
     response = await live.vote("broken", READER, 3)
     assert response.status_code == 500
@@ -184,16 +186,16 @@ async def test_an_article_that_cannot_be_loaded_fails_only_its_own_requests(
     ratings: Ratings, settings: Settings
 ) -> None:
     await ratings.change_vote(change("hot", 1))
-    store = Store(connect(settings.redis_url))
+    keys = KeyLayout(shards=1)
     # Every snapshot SQLite gives looks older than what the flusher applied: "cold" cannot load.
-    SyncRedis.from_url(settings.redis_url).hset(store.locate(SITE, "hot").shard.meta, "flushed", "99999999999999-0")
+    SyncRedis.from_url(settings.redis_url).hset(keys.locate(SITE, "hot").shard.meta, "flushed", "99999999999999-0")
 
     hot, cold = await asyncio.gather(
         ratings.change_vote(change("hot", 5, "reader-0000000000000009")),
         ratings.change_vote(change("cold", 3)),
         return_exceptions=True,
     )
-    assert isinstance(cold, LoadFailed)
+    assert isinstance(cold, ArticleBusy)
     assert not isinstance(hot, BaseException)
     assert hot.histogram == (1, 0, 0, 0, 1)
     read_hot, read_both = await asyncio.gather(
@@ -201,29 +203,29 @@ async def test_an_article_that_cannot_be_loaded_fails_only_its_own_requests(
     )
     assert not isinstance(read_hot, BaseException)
     assert [summary.histogram for summary in read_hot] == [(1, 0, 0, 0, 1)]
-    assert isinstance(read_both, LoadFailed)
+    assert isinstance(read_both, ArticleBusy)
 
 
 def test_article_locations_are_kept_up_to_a_bound_then_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store_module, "_LOCATIONS_KEPT", 3)
-    store = Store(connect("redis://127.0.0.1:1/0"), shards=4)  # locating needs no connection
-    first = store.locate(SITE, "bai-1")
-    assert store.locate(SITE, "bai-1") is first
-    assert store.locate("another-site", "bai-1").key != first.key
-    store.locate(SITE, "bai-2")
-    store.locate(SITE, "bai-3")  # a fourth location: the cache starts afresh
-    again = store.locate(SITE, "bai-1")
+    monkeypatch.setattr(keys_module, "LOCATIONS_KEPT", 3)
+    keys = KeyLayout(shards=4)
+    first = keys.locate(SITE, "bai-1")
+    assert keys.locate(SITE, "bai-1") is first
+    assert keys.locate("another-site", "bai-1").key != first.key
+    keys.locate(SITE, "bai-2")
+    keys.locate(SITE, "bai-3")  # a fourth location: the cache starts afresh
+    again = keys.locate(SITE, "bai-1")
     assert again is not first
     assert again == first
 
 
 async def test_a_batch_over_several_shards_answers_each_request_from_its_shard(settings: Settings) -> None:
     redis = connect(settings.redis_url)
-    store = Store(redis, shards=4)
+    store = HotStore(redis, shards=4)
     articles = [f"bai-{number}" for number in range(12)]
-    assert len({store.locate(SITE, article).shard for article in articles}) > 1
+    assert len({store.keys.locate(SITE, article).shard for article in articles}) > 1
     async with await Archive.open(settings.database_path) as archive:
-        ratings = Ratings(HotArticles(store, archive), archive, rate=None, readers_per_address=None)
+        ratings = ratings_through(store, archive)
         scores = [1 + number % 5 for number in range(len(articles))]
         summaries_after_votes = await asyncio.gather(
             *(ratings.change_vote(change(article, score)) for article, score in zip(articles, scores, strict=True))

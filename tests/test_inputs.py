@@ -9,17 +9,19 @@ from typing import Any
 import pytest
 
 from feedback import validation
-from feedback.errors import ApiError
+from feedback.api.errors import ApiError, as_api_error
+from feedback.errors import InvalidInput
 
 VIETNAMESE = "Bài viết rất hay! Cảm ơn tác giả."
 COMMENT_ID = "0190a1b2c3d4deadbeef"
 
 
 def rejection(check: Callable[[Any], object], value: Any) -> ApiError:
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(InvalidInput) as caught:
         check(value)
-    assert caught.value.status == 422
-    return caught.value
+    answer = as_api_error(caught.value)
+    assert answer.status == 422
+    return answer
 
 
 def test_decomposed_vietnamese_body_comes_back_composed() -> None:

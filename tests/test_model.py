@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feedback.settings import Settings
-from tests.conftest import SITE, LiveServer, RedisServer, add_site, flush, serve
+from tests.support import SITE, LiveServer, RedisServer, add_site, flush, serve
 
 ARTICLES = ["bài-1", "bài-2", "tin/3"]
 READERS = [f"reader-{number:016d}" for number in range(5)]

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from feedback.settings import Settings
-from tests.conftest import SERVE_COMMAND, SITE, ServerProcess, free_port
+from tests.support import SERVE_COMMAND, SITE, ServerProcess, free_port
 
 LISTEN, ESTABLISHED = "0A", "01"
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from starlette.requests import Request
 
-from feedback import validation
-from feedback.errors import ApiError
+from feedback import json
+from feedback.api.errors import ApiError
 
 MAX_BODY_BYTES = 4096
 """A vote's body; a comment's may be larger (MAX_COMMENT_BODY_BYTES)."""
@@ -28,4 +28,14 @@ async def json_object(request: Request, max_bytes: int = MAX_BODY_BYTES) -> dict
         if len(body) > max_bytes:
             raise ApiError(413, "body_too_large", f"The request body is over the {max_bytes // 1024} KiB limit.")
         if not message.get("more_body", False):
-            return validation.json_object(body)
+            return parse_json_object(body)
+
+
+def parse_json_object(body: bytes) -> dict[str, Any]:
+    try:
+        parsed = json.loads(body)
+    except json.JSONDecodeError:
+        raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
+    if not isinstance(parsed, dict):
+        raise ApiError(400, "malformed_json", "The request body must be a JSON object.")
+    return parsed

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from feedback.json import JSONResponse
+from feedback.api.responses import JSONResponse
 from feedback.validation import (
     ARTICLE_MAX_CHARS,
     COMMENT_AUTHOR_MAX_CHARS,

@@ -1,11 +1,11 @@
-"""What a request's path names: its site, and its article."""
+"""What a request names: its site and article in the path, and the services that serve it."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 
 from feedback import validation
-from feedback.errors import ApiError
+from feedback.errors import UnknownSite
 from feedback.models import Site
 from feedback.services import Services
 
@@ -14,7 +14,7 @@ async def site_request(request: Request) -> tuple[Services, Site]:
     services: Services = request.scope["state"]["services"]  # the lifespan's state, as the CORS middleware reads it
     site = await services.sites.get(request.path_params["site"])
     if site is None:
-        raise ApiError(404, "unknown_site", f"There is no site {request.path_params['site']!r}.")
+        raise UnknownSite(request.path_params["site"])
     return services, site
 
 

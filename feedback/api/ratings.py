@@ -9,8 +9,9 @@ from starlette.responses import Response
 
 from feedback import validation
 from feedback.api.body import json_object
+from feedback.api.clients import address_hash
 from feedback.api.paths import article_request, site_request
-from feedback.json import JSONResponse
+from feedback.api.responses import JSONResponse
 from feedback.models import Summary, VoteChange
 
 
@@ -19,7 +20,7 @@ async def put_rating(request: Request) -> Response:
     body = await json_object(request)
     score = validation.score(body.get("score"))
     reader = validation.reader_token(body.get("reader"))
-    address = await services.addresses.of_request(request.scope, site.id)
+    address = await address_hash(request, services, site.id)
     summary = await services.ratings.change_vote(VoteChange(site.id, article, reader, score, address))
     return JSONResponse(_summary_json(summary, with_reader=True))
 
@@ -27,14 +28,14 @@ async def put_rating(request: Request) -> Response:
 async def delete_rating(request: Request) -> Response:
     services, site, article = await article_request(request)
     reader = validation.reader_token(request.query_params.get("reader"))
-    address = await services.addresses.of_request(request.scope, site.id)
+    address = await address_hash(request, services, site.id)
     summary = await services.ratings.change_vote(VoteChange(site.id, article, reader, None, address))
     return JSONResponse(_summary_json(summary, with_reader=True))
 
 
 async def get_summary(request: Request) -> Response:
     services, site, article = await article_request(request)
-    # Parsing the query string costs every summary: most ask without one.
+    # Parsing the query string costs every summary: most ask without one (docs/performance.md).
     reader = request.query_params.get("reader") if request.scope["query_string"] else None
     if reader is not None:
         reader = validation.reader_token(reader)
@@ -67,7 +68,7 @@ def _summary_json(summary: Summary, with_reader: bool) -> dict[str, Any]:
 
 def _average(total: int, count: int) -> float | None:
     """The mean score rounded half up to 2 decimals, in integers: `round(x, 2)` on a float
-    rounds its binary value (4.625 to 4.62) and costs a third of a list page's JSON."""
+    rounds its binary value (4.625 to 4.62), and costs more (docs/performance.md)."""
     if not count:
         return None
     hundredths = (200 * total + count) // (2 * count)

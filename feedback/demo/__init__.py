@@ -1,12 +1,5 @@
 """The demo article page that `make run` opens: a sample article with its rating box."""
 
-from __future__ import annotations
+from feedback.demo.page import article_page
 
-from importlib import resources
-
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
-
-
-async def article_page(request: Request) -> Response:
-    return HTMLResponse((resources.files(__package__) / "article.html").read_text(encoding="utf-8"))
+__all__ = ["article_page"]

@@ -10,7 +10,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from feedback.errors import error_response
+from feedback.api.errors import error_response
 from feedback.services import Services
 
 SITE_PATH_PREFIX = "/api/v1/sites/"

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 
 from feedback.archive import Archive
 from feedback.errors import RateLimited
-from feedback.hot import HotArticles, LoadFailed
+from feedback.hot import REDIS_DOWN
 from feedback.models import Comment, CommentStatus, Site
-from feedback.settings import Rate
-from feedback.store import Store
+from feedback.services.hot_requests import HotRequests
 
 
 @dataclass(frozen=True)
@@ -32,23 +31,22 @@ class CommentPage:
 
 
 class Comments:
-    def __init__(self, hot: HotArticles, archive: Archive, rate: Rate | None) -> None:
-        self._hot = hot
+    def __init__(self, *, archive: Archive, hot: HotRequests | None) -> None:
         self._archive = archive
-        self._rate = rate
+        self._hot = hot
 
     async def post(
         self, site: Site, article: str, reader: str, author: str | None, body: str, honeypot: bool, address: str
     ) -> Comment:
         """Store a new comment: spam when it fills the honeypot or holds a blocked word.
-        Raises RateLimited."""
+        Raises RateLimited, ArticleBusy."""
         status = "spam" if honeypot or _blocked(body, site.blocked_words) else _new_status(site)
         now_ms = time.time_ns() // 1_000_000
         comment = Comment(new_comment_id(now_ms), site.id, article, reader, author, body, status, now_ms)
-        wait_ms = await self._hot.attempt(lambda store: self._add(store, comment, address))
-        if wait_ms is None:
+        wait_ms = await self._hot.add_comment(comment, address) if self._hot is not None else REDIS_DOWN
+        if wait_ms is REDIS_DOWN:
             # Without Redis there are no limits to check: an outage must not block readers.
-            await self._archive.record_direct_comment(comment)
+            await self._archive.comments.record_direct(comment)
         elif wait_ms:
             raise RateLimited("comments", wait_ms)
         return comment
@@ -57,8 +55,10 @@ class Comments:
         """Approved comments, newest first, older than the comment `before`; with `reader`, that
         reader's own comments not yet public too."""
         # Redis first: a comment flushed between the two reads is then found in SQLite.
-        unflushed = await self._hot.attempt(lambda store: store.unflushed_comments(site, article)) or []
-        stored = await self._archive.comments_page(
+        unflushed = await self._hot.unflushed_comments(site, article) if self._hot is not None else REDIS_DOWN
+        if unflushed is REDIS_DOWN:
+            unflushed = []
+        stored = await self._archive.comments.page(
             site, article, before, limit + 1, reader, [comment.id for comment in unflushed]
         )
         # SQLite's copy wins: an editor may have moderated it already.
@@ -72,15 +72,6 @@ class Comments:
         approved = stored.approved + sum(comment.status == "approved" for comment in only_in_redis)
         next_before = merged[limit - 1].id if len(merged) > limit else None
         return CommentPage(merged[:limit], next_before, approved)
-
-    async def _add(self, store: Store, comment: Comment, address: str) -> int:
-        async def add(comments: Sequence[Comment]) -> list[int | None]:
-            return [await store.add_comment(one, address, self._rate) for one in comments]
-
-        (wait_ms,) = await self._hot.run([comment], add)
-        if isinstance(wait_ms, LoadFailed):
-            raise wait_ms
-        return wait_ms
 
 
 def status_for_writer(comment: Comment, site: Site) -> CommentStatus:

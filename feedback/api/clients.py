@@ -7,12 +7,22 @@ import re
 from collections.abc import Sequence
 from ipaddress import IPv4Address, IPv6Address, ip_address
 
+from starlette.requests import Request
 from starlette.types import Scope
 
+from feedback.services import Services
 from feedback.settings import TrustedProxy
 
 # "[2001:db8::1]:1234", "[2001:db8::1]" or "192.0.2.1:5678"; a bare IPv6 address has no port.
 HOST_AND_PORT = re.compile(r"\[(?P<bracketed>[^\]]*)\](?::[0-9]{1,5})?|(?P<ipv4>[^:]*):[0-9]{1,5}")
+
+
+async def address_hash(request: Request, services: Services, site: str) -> str:
+    """The day's hash of the request's client network for `site`; '' when no limit needs one."""
+    hasher = services.addresses
+    if not hasher.enabled:
+        return ""
+    return await hasher.hash(client_address(request.scope, services.settings.trusted_proxies), site)
 
 
 def client_address(scope: Scope, trusted_proxies: Sequence[TrustedProxy]) -> str | None:

@@ -15,9 +15,9 @@ import logging
 import secrets
 import time
 
-from feedback.archive import Archive
+from feedback.archive import Archive, FlushPosition, StaleArticle
+from feedback.hot import REDIS_UNAVAILABLE, HotStore, StreamEntry
 from feedback.models import Comment, VoteEvent
-from feedback.store import REDIS_UNAVAILABLE, Store, StreamEntry
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +32,10 @@ _IDLE_PRECISION = 10
 
 
 class Flusher:
-    def __init__(self, store: Store, archive: Archive, lease_seconds: float, idle_article_seconds: float) -> None:
+    def __init__(self, *, store: HotStore, archive: Archive, lease_seconds: float, idle_article_seconds: float) -> None:
         self._store = store
-        self._archive = archive
+        self.archive = archive
+        """Its own connection to the archive, closed by whoever opened it."""
         self._lease_ms = int(lease_seconds * 1000)
         self._idle_ms = int(idle_article_seconds * 1000)
         self.owner = secrets.token_hex(8)
@@ -45,18 +46,19 @@ class Flusher:
         Returns the number of stream entries applied, or None when another flusher is at work.
         The lease is held only while flushing; it expires on its own if this process dies.
         """
-        if not await self._store.acquire_lease(self.owner, self._lease_ms):
+        if not await self._store.lease.acquire(self.owner, self._lease_ms):
             return None
         try:
+            shards = range(self._store.keys.shards)
             applied = 0
-            for shard in range(self._store.shards):
+            for shard in shards:
                 applied += await self._flush_shard(shard)
             applied += await self._drop_stale_articles()
-            for shard in range(self._store.shards):
-                await self._store.drop_idle_articles(shard, self._idle_ms, limit=CHUNK_SIZE)
+            for shard in shards:
+                await self._store.articles.drop_idle(shard, self._idle_ms, limit=CHUNK_SIZE)
             return applied
         finally:
-            await self._store.release_lease(self.owner)
+            await self._store.lease.release(self.owner)
 
     async def flush_all(self, wait_seconds: float) -> int | None:
         """Flush everything pending, waiting up to `wait_seconds` for another flusher to finish."""
@@ -67,33 +69,34 @@ class Flusher:
         return applied
 
     async def _flush_shard(self, shard: int) -> int:
-        epoch = await self._store.epoch(shard)
+        streams = self._store.streams
+        epoch = await streams.epoch(shard)
         if epoch is None:
             return 0  # nothing was voted on through this Redis yet
-        position = await self._archive.flush_position(shard)
-        after_id = position[1] if position is not None and position[0] == epoch else "0-0"
+        position = await self.archive.flush.position(shard)
+        after_id = position.last_id if position is not None and position.epoch == epoch else "0-0"
         applied = 0
-        while entries := await self._store.pending_events(shard, after_id, CHUNK_SIZE):
+        while entries := await streams.pending(shard, after_id, CHUNK_SIZE):
             last_id = entries[-1].id
             votes = [entry.event for entry in entries if isinstance(entry.event, VoteEvent)]
             comments = [entry.event for entry in entries if isinstance(entry.event, Comment)]
-            await self._archive.apply_flushed_events(shard, epoch, last_id, votes, comments)
-            await self._store.acknowledge_flush(
+            await self.archive.flush.apply(shard, FlushPosition(epoch, last_id), votes, comments)
+            await streams.acknowledge(
                 shard, epoch, last_id, _changed_at(entries), precision_ms=self._idle_ms // _IDLE_PRECISION
             )
             # Comment pages read SQLite for these now; a crash before this leaves copies that
             # pages skip (they are flushed) and dropping the article deletes.
-            await self._store.prune_comments(
+            await self._store.comments.prune(
                 shard, list(dict.fromkeys((comment.site, comment.article) for comment in comments))
             )
             applied += len(entries)
             after_id = last_id
-            if not await self._store.acquire_lease(self.owner, self._lease_ms):
+            if not await self._store.lease.acquire(self.owner, self._lease_ms):
                 log.warning("flusher lost its lease mid-flush; the new holder carries on")
                 break
         if applied == 0 and after_id != "0-0":
             # A crash between commit and trim leaves Redis behind SQLite: catch it up.
-            await self._store.acknowledge_flush(shard, epoch, after_id)
+            await streams.acknowledge(shard, epoch, after_id)
         return applied
 
     async def _drop_stale_articles(self) -> int:
@@ -106,19 +109,25 @@ class Flusher:
         (when it would meet the same race); returns the events those flushes applied.
         """
         applied = 0
-        for site, article, mark, votes_changed in await self._archive.stale_articles():
-            shard = self._store.locate(site, article).shard.shard
-            if not votes_changed:
-                approved, epoch, last_id = await self._archive.approved_comments_at(site, article, shard)
-                if await self._store.recount_comments(site, article, approved, epoch, last_id):
-                    await self._archive.forget_stale_article(site, article, mark)
-                    continue
+        for stale in await self.archive.stale.all():
+            if not stale.votes_changed and await self._recount(stale):
+                continue
+            shard = self._store.keys.locate(stale.site, stale.article).shard.shard
             for _ in range(_STALE_DROP_ATTEMPTS):
-                if await self._store.drop_article(site, article):
-                    await self._archive.forget_stale_article(site, article, mark)
+                if await self._store.articles.drop(stale.site, stale.article):
+                    await self.archive.stale.forget(stale)
                     break
                 applied += await self._flush_shard(shard)
         return applied
+
+    async def _recount(self, stale: StaleArticle) -> bool:
+        """Set the article's approved count in Redis from SQLite's; False when it must be dropped."""
+        shard = self._store.keys.locate(stale.site, stale.article).shard.shard
+        approved = await self.archive.snapshots.approved_count(stale.site, stale.article, shard)
+        if not await self._store.comments.recount(stale.site, stale.article, approved):
+            return False
+        await self.archive.stale.forget(stale)
+        return True
 
 
 def _changed_at(entries: list[StreamEntry]) -> dict[tuple[str, str], int]:

@@ -14,14 +14,10 @@ import functools
 import hashlib
 import logging
 import time
-from collections.abc import Sequence
 from ipaddress import IPv6Address, ip_address, ip_network
 
-from starlette.types import Scope
-
-from feedback.clients import client_address
-from feedback.hot import HotArticles
-from feedback.settings import TrustedProxy
+from feedback.hot import REDIS_DOWN
+from feedback.services.hot_requests import HotRequests
 
 log = logging.getLogger(__name__)
 
@@ -33,21 +29,20 @@ _IPV6_PREFIX = 64
 
 
 class AddressHasher:
-    def __init__(self, hot: HotArticles, secret: str, trusted_proxies: Sequence[TrustedProxy], enabled: bool) -> None:
+    def __init__(self, *, hot: HotRequests | None, secret: str, enabled: bool) -> None:
         self._hot = hot
         self._secret = secret.encode()
-        self._trusted_proxies = trusted_proxies
-        self._enabled = enabled
+        self.enabled = enabled
+        """Whether any limit needs addresses: when not, `hash` is never worth calling."""
         self._day = -1
         self._key = b""
         self._warned_unknown = False
 
-    async def of_request(self, scope: Scope, site: str) -> str:
-        """The day's hash of the request's client network for `site`; '' when no limit needs
+    async def hash(self, address: str | None, site: str) -> str:
+        """The day's hash of the client network of `address` for `site`; '' when no limit needs
         it, the address is unknown, or Redis (which keeps the salt) is unreachable."""
-        if not self._enabled:
+        if not self.enabled:
             return ""
-        address = client_address(scope, self._trusted_proxies)
         if address is None:
             if not self._warned_unknown:
                 log.warning(
@@ -66,15 +61,15 @@ class AddressHasher:
         day = int(now // _DAY_SECONDS)
         if day != self._day:
             expires_at = (day + 1) * _DAY_SECONDS + _SALT_GRACE_SECONDS
-            salt = await self._hot.attempt(lambda store: store.day_salt(day, expires_at))
-            if salt is None:
+            salt = await self._hot.day_salt(day, expires_at) if self._hot is not None else REDIS_DOWN
+            if salt is REDIS_DOWN:
                 return None
             self._key = hashlib.blake2b(self._secret + b"\0" + salt.encode(), digest_size=32).digest()
             self._day = day
         return self._key
 
 
-@functools.lru_cache(maxsize=16_384)  # as clients._parse_address, for the same reason
+@functools.lru_cache(maxsize=16_384)  # the same readers come back (docs/performance.md)
 def _network(address: str) -> str:
     """An IPv6 address stands for its /64: one line's addresses are one client."""
     try:

@@ -1,0 +1,40 @@
+"""The archive as one object: the connection, and a part per table or concept."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from feedback.archive.comments import Comments
+from feedback.archive.connection import Database
+from feedback.archive.flush import FlushLog
+from feedback.archive.sites import Sites
+from feedback.archive.snapshots import Snapshots
+from feedback.archive.stale import StaleArticles
+from feedback.archive.votes import Votes
+
+
+class Archive:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self.sites = Sites(database)
+        self.votes = Votes(database)
+        self.comments = Comments(database)
+        self.flush = FlushLog(database)
+        self.stale = StaleArticles(database)
+        self.snapshots = Snapshots(database)
+
+    @classmethod
+    async def open(cls, path: str) -> Archive:
+        """Open (creating file and schema when missing) the archive at `path`."""
+        return cls(await Database.open(path))
+
+    async def close(self) -> None:
+        await self._database.close()
+
+    async def __aenter__(self) -> Archive:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()

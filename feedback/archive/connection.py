@@ -1,0 +1,82 @@
+"""Opening the SQLite archive, migrating its schema, and the transactions every module runs in."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+from feedback.archive.migrations import all_migrations
+
+_BUSY_TIMEOUT_MS = 10_000
+
+
+class Database:
+    """One aiosqlite connection; its transactions and reads are serialized by a lock."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str) -> Database:
+        """Open (creating file and schema when missing) the archive at `path`."""
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(path, isolation_level=None)
+        await connection.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        await connection.execute("PRAGMA journal_mode = WAL")
+        await connection.execute("PRAGMA synchronous = FULL")
+        database = cls(connection)
+        await database._migrate()
+        return database
+
+    async def close(self) -> None:
+        await self._connection.close()
+
+    async def _migrate(self) -> None:
+        for migration in all_migrations():
+            async with self.transaction() as connection:
+                rows = await connection.execute_fetchall("PRAGMA user_version")
+                if next(iter(rows))[0] >= migration.version:
+                    continue
+                for statement in migration.statements:
+                    await connection.execute(statement)
+                await connection.execute(f"PRAGMA user_version = {migration.version}")
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction (BEGIN IMMEDIATE): committed when the block ends, else rolled back."""
+        async with self._lock:
+            try:
+                await self._connection.execute("BEGIN IMMEDIATE")
+                yield self._connection
+            except BaseException:
+                # Also when cancelled while BEGIN waited for the lock: it may still have begun.
+                if self._connection.in_transaction:
+                    await self._connection.execute("ROLLBACK")
+                raise
+            await self._connection.execute("COMMIT")
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Several reads from one snapshot (a deferred transaction), so that a flush committing
+        meanwhile is seen by all of them or by none."""
+        async with self._lock:
+            await self._connection.execute("BEGIN")
+            try:
+                yield self._connection
+            finally:
+                await self._connection.execute("COMMIT")
+
+    async def fetch(self, sql: str, parameters: Sequence[object] = ()) -> list[aiosqlite.Row]:
+        """The rows of one statement: one consistent snapshot, without holding a transaction open."""
+        async with self._lock:
+            return list(await self._connection.execute_fetchall(sql, parameters))
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000

@@ -1,0 +1,50 @@
+"""The `stale_articles` table: articles changed in SQLite behind Redis's back, whose copy in
+Redis must be dropped (their votes changed) or recounted (only their approved comments did)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import aiosqlite
+
+from feedback.archive.connection import Database
+
+
+@dataclass(frozen=True)
+class StaleArticle:
+    site: str
+    article: str
+    mark: int
+    """Bumped by every change behind Redis's back: forgetting it is refused once it moved on."""
+    votes_changed: bool
+    """False when only its approved comments changed."""
+
+
+async def mark_stale(
+    connection: aiosqlite.Connection, articles: Iterable[tuple[str, str]], votes_changed: bool
+) -> None:
+    """Inside a transaction: Redis's copy of these articles no longer matches SQLite."""
+    await connection.executemany(
+        "INSERT INTO stale_articles (site, article, mark, votes_changed) VALUES (?, ?, 1, ?) "
+        "ON CONFLICT (site, article) DO UPDATE SET mark = mark + 1, "
+        "votes_changed = max(votes_changed, excluded.votes_changed)",
+        ((site, article, votes_changed) for site, article in articles),
+    )
+
+
+class StaleArticles:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def all(self) -> list[StaleArticle]:
+        rows = await self._database.fetch("SELECT site, article, mark, votes_changed FROM stale_articles")
+        return [StaleArticle(site, article, mark, bool(votes_changed)) for site, article, mark, votes_changed in rows]
+
+    async def forget(self, stale: StaleArticle) -> None:
+        """Forget a stale article unless it was changed behind Redis's back again since."""
+        async with self._database.transaction() as connection:
+            await connection.execute(
+                "DELETE FROM stale_articles WHERE site = ? AND article = ? AND mark = ?",
+                (stale.site, stale.article, stale.mark),
+            )

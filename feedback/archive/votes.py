@@ -1,0 +1,94 @@
+"""The `votes` table (each reader's current vote) and the `vote_events` log of its changes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+import aiosqlite
+
+from feedback.archive.connection import Database
+from feedback.archive.stale import mark_stale
+from feedback.models import Histogram, VoteEvent
+
+# A counted vote: set (not withdrawn) and not suspect. Suspect votes are kept for editors only.
+_COUNTED = "score IS NOT NULL AND NOT suspect"
+
+# Applies a batch of vote events (already in the temp table `incoming`, ordered by `seq`): events
+# not newer than the stored vote are ignored, which makes a replayed batch change nothing; each
+# remaining event that changes a score is logged with the score it replaced.
+_LOG_EVENTS = """
+INSERT INTO vote_events (site, article, reader, old_score, new_score, at, suspect)
+SELECT site, article, reader, old_score, score, at, suspect FROM (
+    SELECT i.seq, i.site, i.article, i.reader, i.score, i.at, i.suspect,
+           LAG(i.score, 1, v.score) OVER (PARTITION BY i.site, i.article, i.reader ORDER BY i.seq) AS old_score
+    FROM incoming AS i
+    LEFT JOIN votes AS v ON v.site = i.site AND v.article = i.article AND v.reader = i.reader
+    WHERE v.version IS NULL OR i.version > v.version
+)
+WHERE old_score IS NOT score
+ORDER BY seq
+"""
+
+_UPSERT_LATEST = """
+INSERT INTO votes (site, article, reader, score, version, updated_at, suspect)
+SELECT site, article, reader, score, version, at, suspect FROM (
+    SELECT site, article, reader, score, version, at, suspect, max(seq)
+    FROM incoming GROUP BY site, article, reader
+) WHERE true
+ON CONFLICT (site, article, reader) DO UPDATE
+SET score = excluded.score, version = excluded.version, updated_at = excluded.updated_at, suspect = excluded.suspect
+WHERE excluded.version > votes.version
+"""
+
+
+async def apply_vote_events(connection: aiosqlite.Connection, events: Iterable[VoteEvent]) -> None:
+    """Inside a transaction: apply vote events in order, newest version per reader winning."""
+    await connection.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS incoming (seq INTEGER PRIMARY KEY, site TEXT, article TEXT, "
+        "reader TEXT, score INTEGER, version INTEGER, at INTEGER, suspect INTEGER)"
+    )
+    await connection.execute("DELETE FROM incoming")
+    await connection.executemany(
+        "INSERT INTO incoming (site, article, reader, score, version, at, suspect) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            (e.change.site, e.change.article, e.change.reader, e.change.score, e.version, e.at_ms, e.change.suspect)
+            for e in events
+        ),
+    )
+    await connection.execute(_LOG_EVENTS)
+    await connection.execute(_UPSERT_LATEST)
+
+
+class Votes:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def histogram(self, site: str, article: str) -> Histogram:
+        rows = await self._database.fetch(
+            f"SELECT score, count(*) FROM votes WHERE site = ? AND article = ? AND {_COUNTED} GROUP BY score",
+            (site, article),
+        )
+        counts: dict[int, int] = {score: votes for score, votes in rows}
+        return (counts.get(1, 0), counts.get(2, 0), counts.get(3, 0), counts.get(4, 0), counts.get(5, 0))
+
+    async def reader_score(self, site: str, article: str, reader: str) -> int | None:
+        rows = await self._database.fetch(
+            "SELECT score FROM votes WHERE site = ? AND article = ? AND reader = ?", (site, article, reader)
+        )
+        return rows[0][0] if rows else None
+
+    async def record_direct(self, event: VoteEvent) -> None:
+        """Store a vote that could not go through Redis, and mark Redis's copy of its article stale.
+
+        Without Redis no cap is checked, but a suspect vote stays suspect when changed."""
+        change = event.change
+        async with self._database.transaction() as connection:
+            rows = await connection.execute_fetchall(
+                "SELECT suspect FROM votes WHERE site = ? AND article = ? AND reader = ? AND score IS NOT NULL",
+                (change.site, change.article, change.reader),
+            )
+            if any(suspect for (suspect,) in rows):
+                event = replace(event, change=replace(change, suspect=True))
+            await apply_vote_events(connection, (event,))
+            await mark_stale(connection, [(change.site, change.article)], votes_changed=True)

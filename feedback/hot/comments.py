@@ -1,0 +1,56 @@
+"""Comments in Redis: added with the article's other events, kept readable until flushed, and
+the approved count set again after editors changed SQLite's (`lua/comment.lua`,
+`lua/unflushed_comments.lua`, `lua/recount.lua`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from redis.asyncio import Redis
+
+from feedback.hot.articles import COLD, Cold
+from feedback.hot.connection import register_script
+from feedback.hot.keys import KeyLayout, ShardKeys
+from feedback.hot.packing import pack_comment, unpack_comment
+from feedback.models import ApprovedCount, Comment
+from feedback.settings import Rate
+
+
+class HotComments:
+    def __init__(self, redis: Redis, keys: KeyLayout, epoch_candidate: str, rate: Rate | None) -> None:
+        self._keys = keys
+        self._epoch_candidate = epoch_candidate
+        self._rate_args = (rate.count, rate.period_ms) if rate else ("", "")
+        self._comment = register_script(redis, "comment")
+        self._unflushed = register_script(redis, "unflushed_comments")
+        self._recount = register_script(redis, "recount")
+
+    async def add(self, comment: Comment, address: str) -> int | Cold:
+        """Add a comment within its reader's and address's rate: COLD for a cold article, else
+        how many ms to wait before trying again (nothing added), 0 when added."""
+        location = self._keys.locate(comment.site, comment.article)
+        shard = location.shard
+        keys: list[str | bytes] = [shard.meta, shard.events, location.key, location.comments_key]
+        args = [self._epoch_candidate, *self._rate_args, comment.site, comment.reader, address, comment.status]
+        wait: int = await self._comment(keys=keys, args=[*args, pack_comment(comment)])
+        return COLD if wait < 0 else wait
+
+    async def unflushed(self, site: str, article: str) -> list[Comment]:
+        """An article's comments that SQLite does not have yet, in no particular order."""
+        location = self._keys.locate(site, article)
+        replies: list[str] = await self._unflushed(keys=[location.shard.meta, location.comments_key], args=[""])
+        return [unpack_comment(reply) for reply in replies]
+
+    async def prune(self, shard: int, site_articles: Sequence[tuple[str, str]]) -> None:
+        """Forget the comments of these articles of `shard` that SQLite has now, in one call."""
+        if site_articles:
+            keys = [self._keys.locate(site, article).comments_key for site, article in site_articles]
+            await self._unflushed(keys=[ShardKeys(shard).meta, *keys], args=["prune"])
+
+    async def recount(self, site: str, article: str, approved: ApprovedCount) -> bool:
+        """Set a hot article's approved count from SQLite's (as of its shard's flush position)
+        plus the approved comments not flushed yet; False when that position is of another epoch."""
+        location = self._keys.locate(site, article)
+        keys: list[str | bytes] = [location.shard.meta, location.key, location.comments_key]
+        args: list[str | int] = [approved.flush_epoch or "", approved.flush_last_id or "", approved.approved]
+        return bool(await self._recount(keys=keys, args=args))

@@ -1,0 +1,103 @@
+"""Talking to Redis: the client, the request path's own connections, and the Lua scripts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib import resources
+from typing import Any
+
+import hiredis
+from redis.asyncio import Connection, ConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.commands.core import AsyncScript
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError, OutOfMemoryError, ReadOnlyError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.typing import EncodableT
+
+REDIS_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError, OutOfMemoryError, ReadOnlyError)
+"""What a Redis call raises when Redis cannot take votes now: unreachable, still loading its data,
+full (its scripts fail at their first write, before changing anything), or a replica after a
+failover."""
+
+
+class _HiredisPackingConnection(Connection):
+    """redis-py's asyncio connection packs commands in Python (its sync one uses hiredis):
+    hiredis packs them in C (docs/performance.md)."""
+
+    def pack_command(self, *args: EncodableT) -> list[bytes]:
+        if isinstance(args[0], str):  # a command name may be two words: "SCRIPT LOAD"
+            args = (*args[0].encode().split(), *args[1:])
+        packed: bytes = hiredis.pack_command(args)  # type: ignore[arg-type]  # never a bytearray here
+        return [packed]
+
+
+def connect(url: str) -> Redis:
+    """A client that fails fast, so the API falls back to SQLite instead of hanging."""
+    # No retries: a script call that timed out may have run, and running it again would log
+    # its vote changes twice. A failed call sends its requests to SQLite instead.
+    retry = Retry(NoBackoff(), 0)
+    pool = ConnectionPool.from_url(
+        url,
+        connection_class=_HiredisPackingConnection,
+        decode_responses=True,
+        socket_timeout=2.0,
+        socket_connect_timeout=1.0,
+        retry=retry,
+    )
+    client = Redis(connection_pool=pool, retry=retry)
+    # The client owns its pool: closing it closes every connection, the request path's own too.
+    client.auto_close_connection_pool = True
+    return client
+
+
+def register_script(redis: Redis, name: str) -> AsyncScript:
+    """The script `lua/<name>.lua`, with the helpers of `lua/common.lua` before it."""
+    folder = resources.files(__package__) / "lua"
+    return redis.register_script((folder / "common.lua").read_text() + (folder / f"{name}.lua").read_text())
+
+
+class ScriptLines:
+    """Script calls through connections of their own: the request path's batches.
+
+    redis-py's client takes every call through its pool, retry and telemetry layers
+    (docs/performance.md); the coalescers keep only a few batches in flight, so as many
+    connections of their own serve them without those layers. They are taken from the client's
+    pool when all are busy and never given back, so that closing the client closes them. Like
+    the client's pool, a connection the server closed (a restart, an idle timeout) is opened
+    again before use, and one whose call failed without a reply was dropped by redis-py (a late
+    reply must not answer the next call)."""
+
+    def __init__(self, redis: Redis) -> None:
+        self._pool = redis.connection_pool
+        self._idle: list[Connection] = []
+
+    async def run(self, script: AsyncScript, keys: Sequence[str | bytes], args: Sequence[Any]) -> Any:
+        if self._idle:
+            connection = self._idle.pop()
+        else:
+            connection = await self._pool.get_connection()  # type: ignore[no-untyped-call]
+        try:
+            # Closed by the server, or holding bytes no call asked for: start afresh (no system
+            # call: hiredis looks at what the event loop has read already).
+            if connection.is_connected and await connection.can_read():
+                await connection.disconnect()
+            return await _run_script(connection, script, keys, args)
+        finally:
+            self._idle.append(connection)
+
+
+async def _run_script(
+    connection: Connection, script: AsyncScript, keys: Sequence[str | bytes], args: Sequence[Any]
+) -> Any:
+    async def call(command: str, script_text: EncodableT) -> Any:
+        await connection.send_packed_command(
+            connection.pack_command(command, script_text, len(keys), *keys, *args), check_health=False
+        )
+        return await connection.read_response()
+
+    try:
+        return await call("EVALSHA", script.sha)
+    except NoScriptError:  # a restarted Redis, whose script cache is empty
+        return await call("EVAL", script.script)

@@ -1,0 +1,57 @@
+"""The flusher's side of the shards' event streams: reading what is pending, and trimming what
+SQLite has committed (`lua/acknowledge.lua`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+
+from feedback.hot.connection import register_script
+from feedback.hot.keys import ShardKeys, digest
+from feedback.hot.packing import unpack_event
+from feedback.models import Comment, VoteEvent
+
+
+@dataclass(frozen=True)
+class StreamEntry:
+    id: str
+    event: VoteEvent | Comment
+
+
+class EventStreams:
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+        self._acknowledge = register_script(redis, "acknowledge")
+
+    async def epoch(self, shard: int) -> str | None:
+        """The lifetime of the shard's stream; None before its first event."""
+        epoch = await self._redis.hget(ShardKeys(shard).meta, "epoch")
+        return str(epoch) if epoch is not None else None
+
+    async def pending(self, shard: int, after_id: str, count: int) -> list[StreamEntry]:
+        """Up to `count` stream entries after `after_id`, oldest first."""
+        entries: list[tuple[str, dict[str, str]]] = await self._redis.xrange(
+            ShardKeys(shard).events, f"({after_id}", "+", count=count
+        )  # type: ignore[assignment]  # decode_responses: str, and XRANGE never answers nil
+        return [StreamEntry(entry_id, unpack_event(entry_id, fields)) for entry_id, fields in entries]
+
+    async def acknowledge(
+        self,
+        shard: int,
+        epoch: str,
+        last_id: str,
+        changed_at: Mapping[tuple[str, str], int] | None = None,
+        precision_ms: int = 0,
+    ) -> None:
+        """Record that SQLite committed everything up to `last_id`, and trim it from the stream;
+        `changed_at` (site, article) -> ms of its last event in it, for eviction of idle articles
+        (a mark within `precision_ms` of it stays as it is)."""
+        milliseconds, sequence = last_id.split("-")
+        shard_keys = ShardKeys(shard)
+        args: list[Any] = [epoch, last_id, f"{milliseconds}-{int(sequence) + 1}", precision_ms]
+        for (site, article), at_ms in (changed_at or {}).items():
+            args += [at_ms, digest(site, article)]  # not cached: a backlog's articles are many
+        await self._acknowledge(keys=[shard_keys.meta, shard_keys.events, shard_keys.touched], args=args)

@@ -1,0 +1,127 @@
+"""The one place the long-lived parts of a server, and a flusher, are built from the settings."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any
+
+from feedback.archive import Archive
+from feedback.hot import REDIS_UNAVAILABLE, HotStore, RedisClock, RedisGate, VoteLimits, connect
+from feedback.services.addresses import AddressHasher
+from feedback.services.comments import Comments
+from feedback.services.flusher import Flusher, run_periodically
+from feedback.services.hot_requests import HotRequests
+from feedback.services.moderation import CommentModeration
+from feedback.services.ratings import Ratings
+from feedback.services.sites import SiteAdmin, SiteRegistry
+from feedback.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def hot_store(settings: Settings) -> HotStore:
+    """The Redis side for `settings` (which must name a Redis); nothing is connected yet."""
+    return HotStore(
+        connect(settings.redis_url),
+        shards=settings.redis_shards,
+        vote_limits=VoteLimits(rate=settings.vote_rate, readers_per_address=settings.readers_per_address),
+        comment_rate=settings.comment_rate,
+    )
+
+
+def build_flusher(settings: Settings, store: HotStore, archive: Archive) -> Flusher:
+    return Flusher(
+        store=store,
+        archive=archive,
+        lease_seconds=settings.flush_lease_seconds,
+        idle_article_seconds=settings.idle_article_seconds,
+    )
+
+
+@contextlib.asynccontextmanager
+async def standalone_flusher(settings: Settings) -> AsyncIterator[Flusher]:
+    """A flusher with connections of its own, as `python -m feedback flush` runs it."""
+    store = hot_store(settings)
+    try:
+        async with await Archive.open(settings.database_path) as archive:
+            yield build_flusher(settings, store, archive)
+    finally:
+        await store.redis.aclose()
+
+
+class Services:
+    """The long-lived parts of a running server, started and stopped together."""
+
+    def __init__(
+        self, *, settings: Settings, archive: Archive, store: HotStore | None, flusher: Flusher | None
+    ) -> None:
+        self.settings = settings
+        self.archive = archive
+        self.store = store
+        self.flusher = flusher
+        hot = HotRequests(store, archive, RedisGate()) if store is not None else None
+        self.clock = RedisClock(store.redis if store is not None else None)
+        self.sites = SiteRegistry(archive)
+        self.site_admin = SiteAdmin(archive)
+        self.ratings = Ratings(archive=archive, hot=hot, clock=self.clock)
+        self.comments = Comments(archive=archive, hot=hot)
+        self.moderation = CommentModeration(archive)
+        limits = (settings.vote_rate, settings.comment_rate, settings.readers_per_address)
+        self.addresses = AddressHasher(hot=hot, secret=settings.secret, enabled=any(limits))
+        self._stopping = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @classmethod
+    async def start(cls, settings: Settings) -> Services:
+        archive = await Archive.open(settings.database_path)
+        store = flusher = None
+        if not settings.redis_url:
+            log.warning("REDIS_URL is empty: votes go straight to SQLite")
+        else:
+            store = hot_store(settings)
+            await _check_redis(store, settings.redis_url)
+            # The flusher writes through a connection of its own, so its long transactions never
+            # interleave with the requests' queries.
+            flusher = build_flusher(settings, store, await Archive.open(settings.database_path))
+        services = cls(settings=settings, archive=archive, store=store, flusher=flusher)
+        if store is not None:
+            services._run(services.clock.keep_measured(services._stopping), "redis-clock")
+        if flusher is not None and settings.flusher_in_server:
+            services._run(run_periodically(flusher, settings.flush_seconds, services._stopping), "flusher")
+        if services.addresses.enabled and settings.secret in ("", "change-me"):
+            log.warning(
+                "FEEDBACK_SECRET is not set: the hashes of client addresses could be reversed by anyone "
+                "holding Redis's data files; set it to a long random value"
+            )
+        return services
+
+    def _run(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        self._tasks.append(asyncio.create_task(work, name=name))
+
+    async def stop(self) -> None:
+        """Stop the periodic work, flush what is pending, close connections."""
+        self._stopping.set()
+        for task in self._tasks:
+            await task
+        if self.flusher is not None:
+            try:
+                # Waits for another worker's lease to expire or be released: a SIGTERM to all
+                # workers then still ends with every pending vote in SQLite.
+                await self.flusher.flush_all(wait_seconds=self.settings.flush_lease_seconds + 1)
+            except REDIS_UNAVAILABLE as error:
+                log.warning("could not flush on shutdown, Redis is unreachable (%s): votes wait in Redis", error)
+            await self.flusher.archive.close()
+        if self.store is not None:
+            await self.store.redis.aclose()
+        await self.archive.close()
+
+
+async def _check_redis(store: HotStore, url: str) -> None:
+    with contextlib.suppress(*REDIS_UNAVAILABLE):
+        await store.redis.ping()
+        log.info("votes go through Redis at %s", url)
+        return
+    log.warning("Redis at %s does not answer: votes go straight to SQLite until it does", url)
