@@ -17,7 +17,7 @@ import time
 from ipaddress import IPv6Address, ip_address, ip_network
 
 from feedback.hot import REDIS_DOWN
-from feedback.services.hot_requests import HotRequests
+from feedback.services.hot_requests import RedisFirst
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +29,10 @@ _IPV6_PREFIX = 64
 
 
 class AddressHasher:
-    def __init__(self, *, hot: HotRequests | None, secret: str, enabled: bool) -> None:
+    def __init__(self, *, hot: RedisFirst, secret: str, enabled: bool) -> None:
         self._hot = hot
         self._secret = secret.encode()
-        self.enabled = enabled
-        """Whether any limit needs addresses: when not, `hash` is never worth calling."""
+        self.enabled = enabled  # whether any limit needs addresses: when not, none is worth finding
         self._day = -1
         self._key = b""
         self._warned_unknown = False
@@ -61,7 +60,7 @@ class AddressHasher:
         day = int(now // _DAY_SECONDS)
         if day != self._day:
             expires_at = (day + 1) * _DAY_SECONDS + _SALT_GRACE_SECONDS
-            salt = await self._hot.day_salt(day, expires_at) if self._hot is not None else REDIS_DOWN
+            salt = await self._hot.day_salt(day, expires_at)
             if salt is REDIS_DOWN:
                 return None
             self._key = hashlib.blake2b(self._secret + b"\0" + salt.encode(), digest_size=32).digest()

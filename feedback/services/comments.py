@@ -18,7 +18,7 @@ from feedback.archive import Archive
 from feedback.errors import RateLimited
 from feedback.hot import REDIS_DOWN
 from feedback.models import Comment, CommentStatus, Site
-from feedback.services.hot_requests import HotRequests
+from feedback.services.hot_requests import RedisFirst
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class CommentPage:
 
 
 class Comments:
-    def __init__(self, *, archive: Archive, hot: HotRequests | None) -> None:
+    def __init__(self, *, archive: Archive, hot: RedisFirst) -> None:
         self._archive = archive
         self._hot = hot
 
@@ -43,7 +43,7 @@ class Comments:
         status = "spam" if honeypot or _blocked(body, site.blocked_words) else _new_status(site)
         now_ms = time.time_ns() // 1_000_000
         comment = Comment(new_comment_id(now_ms), site.id, article, reader, author, body, status, now_ms)
-        wait_ms = await self._hot.add_comment(comment, address) if self._hot is not None else REDIS_DOWN
+        wait_ms = await self._hot.add_comment(comment, address)
         if wait_ms is REDIS_DOWN:
             # Without Redis there are no limits to check: an outage must not block readers.
             await self._archive.comments.record_direct(comment)
@@ -55,7 +55,7 @@ class Comments:
         """Approved comments, newest first, older than the comment `before`; with `reader`, that
         reader's own comments not yet public too."""
         # Redis first: a comment flushed between the two reads is then found in SQLite.
-        unflushed = await self._hot.unflushed_comments(site, article) if self._hot is not None else REDIS_DOWN
+        unflushed = await self._hot.unflushed_comments(site, article)
         if unflushed is REDIS_DOWN:
             unflushed = []
         stored = await self._archive.comments.page(

@@ -13,7 +13,7 @@ from typing import cast
 
 from feedback.archive import Archive
 from feedback.errors import ArticleBusy
-from feedback.hot import COLD, Cold, HotStore, RedisDown, RedisGate, VoteOutcome, day_salt
+from feedback.hot import COLD, REDIS_DOWN, Cold, HotStore, RedisDown, RedisGate, VoteOutcome, day_salt
 from feedback.models import ArticleRead, Comment, Summary, VoteChange
 from feedback.services.coalescing import Coalescer
 from feedback.services.loading import ColdLoader
@@ -88,3 +88,27 @@ class HotRequests:
         if isinstance(wait_ms, ArticleBusy):
             raise wait_ms
         return wait_ms
+
+
+class WithoutRedis:
+    """The request path's Redis side when no Redis is configured (`REDIS_URL=`): every call
+    answers REDIS_DOWN, and the services use SQLite."""
+
+    async def vote(self, change: VoteChange) -> VoteOutcome | RedisDown:
+        return REDIS_DOWN
+
+    async def summaries(self, reads: Sequence[ArticleRead]) -> list[Summary] | RedisDown:
+        return REDIS_DOWN
+
+    async def add_comment(self, comment: Comment, address: str) -> int | RedisDown:
+        return REDIS_DOWN
+
+    async def unflushed_comments(self, site: str, article: str) -> list[Comment] | RedisDown:
+        return REDIS_DOWN
+
+    async def day_salt(self, day: int, expires_at: int) -> str | RedisDown:
+        return REDIS_DOWN
+
+
+RedisFirst = HotRequests | WithoutRedis
+"""What the services take Redis's part of a request from."""

@@ -8,11 +8,11 @@ from feedback.archive import Archive
 from feedback.errors import RateLimited
 from feedback.hot import REDIS_DOWN, RedisClock
 from feedback.models import ArticleRead, Summary, VoteChange, VoteEvent, version_from_parts
-from feedback.services.hot_requests import HotRequests
+from feedback.services.hot_requests import RedisFirst
 
 
 class Ratings:
-    def __init__(self, *, archive: Archive, hot: HotRequests | None, clock: RedisClock) -> None:
+    def __init__(self, *, archive: Archive, hot: RedisFirst, clock: RedisClock) -> None:
         self._archive = archive
         self._hot = hot
         self._clock = clock
@@ -22,7 +22,7 @@ class Ratings:
 
         Raises RateLimited when the reader or their address votes too often, ArticleBusy when
         the article could not be loaded."""
-        outcome = await self._hot.vote(change) if self._hot is not None else REDIS_DOWN
+        outcome = await self._hot.vote(change)
         if outcome is REDIS_DOWN:
             # Without Redis there are no limits to check: an outage must not block readers.
             await self._archive.votes.record_direct(_direct_event(change, self._clock.now_ns()))
@@ -34,7 +34,7 @@ class Ratings:
     async def summaries(self, site: str, articles: Sequence[str], reader: str | None = None) -> list[Summary]:
         """Summaries of articles of one site, in order; with `reader`, that reader's score too."""
         reads = [ArticleRead(site, article, reader) for article in articles]
-        summaries = await self._hot.summaries(reads) if self._hot is not None else REDIS_DOWN
+        summaries = await self._hot.summaries(reads)
         if summaries is REDIS_DOWN:
             return [await self._summary_in_archive(read) for read in reads]
         return summaries

@@ -13,7 +13,7 @@ from feedback.hot import REDIS_UNAVAILABLE, HotStore, RedisClock, RedisGate, Vot
 from feedback.services.addresses import AddressHasher
 from feedback.services.comments import Comments
 from feedback.services.flusher import Flusher, run_periodically
-from feedback.services.hot_requests import HotRequests
+from feedback.services.hot_requests import HotRequests, RedisFirst, WithoutRedis
 from feedback.services.moderation import CommentModeration
 from feedback.services.ratings import Ratings
 from feedback.services.sites import SiteAdmin, SiteRegistry
@@ -62,7 +62,7 @@ class Services:
         self.archive = archive
         self.store = store
         self.flusher = flusher
-        hot = HotRequests(store, archive, RedisGate()) if store is not None else None
+        hot: RedisFirst = HotRequests(store, archive, RedisGate()) if store is not None else WithoutRedis()
         self.clock = RedisClock(store.redis if store is not None else None)
         self.sites = SiteRegistry(archive)
         self.site_admin = SiteAdmin(archive)
