@@ -16,7 +16,7 @@ from feedback import json, validation
 from feedback.archive import Archive
 from feedback.errors import NewSiteNeedsOrigins, UnknownSite
 from feedback.hot import REDIS_UNAVAILABLE
-from feedback.models import Comment, CommentStatus, Moderation, Site
+from feedback.models import Comment, CommentStatus, Moderation, Scale, Site
 from feedback.serve import ServeOptions, serve
 from feedback.services import standalone_flusher
 from feedback.services.flusher import run_periodically
@@ -87,6 +87,11 @@ def _parser() -> argparse.ArgumentParser:
         choices=get_args(Moderation),
         help="pre: a comment shows once an editor approves it (the default); post: at once, removable later",
     )
+    add.add_argument(
+        "--scale",
+        choices=get_args(Scale),
+        help="stars: readers give 1-5 stars (the default); helpful: 'Was this article helpful?' yes or no",
+    )
     blocked = add.add_mutually_exclusive_group()
     blocked.add_argument(
         "--blocked-word",
@@ -101,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     listing = site_commands.add_parser(
         "list",
         help="list sites",
-        description="List sites, one per line: id, origins, moderation, blocked words (tab-separated).",
+        description="List sites, one per line: id, origins, moderation, blocked words, scale (tab-separated).",
     )
     listing.set_defaults(command=_site_list)
 
@@ -181,7 +186,12 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
 
 async def _site_add(arguments: argparse.Namespace, settings: Settings) -> int:
     blocked_words = arguments.blocked_words or ([] if arguments.no_blocked_words else None)
-    changes = SiteChanges(origins=arguments.origins, moderation=arguments.moderation, blocked_words=blocked_words)
+    changes = SiteChanges(
+        origins=arguments.origins,
+        moderation=arguments.moderation,
+        blocked_words=blocked_words,
+        scale=arguments.scale,
+    )
     async with await Archive.open(settings.database_path) as archive:
         try:
             site = await SiteAdmin(archive).save(arguments.site, changes)
@@ -200,7 +210,7 @@ async def _site_list(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 def _site_line(site: Site) -> str:
-    return f"{site.id}\t{' '.join(site.origins)}\t{site.moderation}\t{', '.join(site.blocked_words)}"
+    return f"{site.id}\t{' '.join(site.origins)}\t{site.moderation}\t{', '.join(site.blocked_words)}\t{site.scale}"
 
 
 async def _comments_list(arguments: argparse.Namespace, settings: Settings) -> int:

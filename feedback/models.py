@@ -19,6 +19,9 @@ Moderation = Literal["pre", "post"]
 
 CommentStatus = Literal["pending", "approved", "rejected", "spam"]
 
+Scale = Literal["stars", "helpful"]
+"""stars: 1 to 5; helpful: "Was this article helpful?", yes (5) or no (1)."""
+
 
 @dataclass(frozen=True)
 class Site:
@@ -26,6 +29,7 @@ class Site:
     origins: tuple[str, ...]
     moderation: Moderation = "pre"
     blocked_words: tuple[str, ...] = ()
+    scale: Scale = "stars"
 
 
 @dataclass(slots=True)
@@ -33,7 +37,8 @@ class VoteChange:
     """One reader's new score for one article (None withdraws the vote).
 
     `address` is the day's hash of the client's address ('' when unknown), never stored;
-    `suspect` marks a vote past its address's cap of readers, kept out of public summaries."""
+    `suspect` marks a vote past its address's cap of readers, kept out of public summaries;
+    `about` is what the page said of its article, when it said anything."""
 
     site: str
     article: str
@@ -41,6 +46,26 @@ class VoteChange:
     score: int | None
     address: str = ""
     suspect: bool = False
+    about: ArticleAbout | None = None
+
+
+@dataclass(frozen=True)
+class ArticleAbout:
+    """What a page says of its article, sent with a vote or a comment: its title and address
+    (None: not said). The archive keeps the latest per article, for editors."""
+
+    title: str | None
+    url: str | None
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """The latest title and address of an article, and since when (unix ms)."""
+
+    site: str
+    article: str
+    about: ArticleAbout
+    at_ms: int
 
 
 @dataclass(slots=True)

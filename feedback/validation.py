@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from feedback.errors import InvalidInput
+from feedback.models import Scale
 
 SITE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 READER_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -42,9 +44,48 @@ def reader_token(value: Any) -> str:
     return value
 
 
-def score(value: Any) -> int:
+def score(value: Any, scale: Scale = "stars") -> int:
+    """A vote's score: 1 to 5 stars, or on a helpful site 5 (yes) or 1 (no)."""
+    if scale == "helpful":
+        if isinstance(value, bool) or value not in (1, 5):
+            raise InvalidInput("invalid_score", "On this site 'score' is 5 (helpful) or 1 (not helpful).")
+        return int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
         raise InvalidInput("invalid_score", "'score' must be a whole number from 1 to 5.")
+    return value
+
+
+TITLE_MAX_CHARS = 300
+URL_MAX_CHARS = 2000
+
+
+def article_title(value: Any) -> str | None:
+    """An article's title as its page gives it, NFC-normalized; None when not given."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput("invalid_title", "'title' must be a string.")
+    title = unicodedata.normalize("NFC", value.strip())
+    if not 1 <= len(title) <= TITLE_MAX_CHARS:
+        raise InvalidInput("invalid_title", f"'title' must be 1-{TITLE_MAX_CHARS} characters after trimming.")
+    if _has_control_characters(title, allowed=""):
+        raise InvalidInput("invalid_title", "'title' may not contain control characters, tabs or line breaks.")
+    return title
+
+
+def article_url(value: Any, site_origins: Sequence[str]) -> str | None:
+    """An article's address: http(s), on one of its site's origins; None when not given."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 1 <= len(value) <= URL_MAX_CHARS or not value.isprintable() or " " in value:
+        raise InvalidInput("invalid_url", f"'url' must be an http(s) address of at most {URL_MAX_CHARS} characters.")
+    parts = urlsplit(value)
+    try:
+        url_origin = origin(f"{parts.scheme}://{parts.netloc}")
+    except ValueError:
+        raise InvalidInput("invalid_url", "'url' must be an http(s) address.") from None
+    if url_origin not in site_origins:
+        raise InvalidInput("invalid_url", f"'url' must be on one of the site's origins, not {url_origin}.")
     return value
 
 

@@ -28,6 +28,7 @@ async def test_vote_returns_summary_with_the_readers_score(live: LiveServer) -> 
         "average": 4.0,
         "histogram": histogram(0, 0, 0, 1, 0),
         "comments": 0,
+        "scale": "stars",
         "mine": 4,
     }
 
@@ -71,6 +72,7 @@ async def test_summary_of_unrated_article_is_empty(live: LiveServer) -> None:
         "average": None,
         "histogram": histogram(0, 0, 0, 0, 0),
         "comments": 0,
+        "scale": "stars",
     }
 
 

@@ -58,17 +58,17 @@ def test_site_add_creates_the_database_and_site_list_shows_it(settings: Settings
     )
     assert result.returncode == 0, result.stderr
     listing = feedback(settings, "site", "list")
-    assert listing.stdout.splitlines() == ["bao-moi\thttps://baomoi.example.vn http://localhost:8080\tpre\t"]
+    assert listing.stdout.splitlines() == ["bao-moi\thttps://baomoi.example.vn http://localhost:8080\tpre\t\tstars"]
 
 
 def test_site_add_again_replaces_only_the_settings_given(settings: Settings) -> None:
     feedback(settings, "site", "add", "bao-moi", "--origin", "https://a.example", "--blocked-word", "cờ bạc")
     feedback(settings, "site", "add", "bao-moi", "--origin", "https://b.example")
-    assert feedback(settings, "site", "list").stdout.splitlines() == ["bao-moi\thttps://b.example\tpre\tcờ bạc"]
+    assert feedback(settings, "site", "list").stdout.splitlines() == ["bao-moi\thttps://b.example\tpre\tcờ bạc\tstars"]
     feedback(settings, "site", "add", "bao-moi", "--moderation", "post", "--blocked-word", "x", "--blocked-word", "y")
-    assert feedback(settings, "site", "list").stdout.splitlines() == ["bao-moi\thttps://b.example\tpost\tx, y"]
-    feedback(settings, "site", "add", "bao-moi", "--no-blocked-words")
-    assert feedback(settings, "site", "list").stdout.splitlines() == ["bao-moi\thttps://b.example\tpost\t"]
+    assert feedback(settings, "site", "list").stdout.splitlines() == ["bao-moi\thttps://b.example\tpost\tx, y\tstars"]
+    feedback(settings, "site", "add", "bao-moi", "--no-blocked-words", "--scale", "helpful")
+    assert feedback(settings, "site", "list").stdout.splitlines() == ["bao-moi\thttps://b.example\tpost\t\thelpful"]
 
 
 @pytest.mark.parametrize(
@@ -79,6 +79,7 @@ def test_site_add_again_replaces_only_the_settings_given(settings: Settings) -> 
         (["site", "add", "ok", "--origin", "https://a.example/path"], "origin"),
         (["site", "add", "ok"], "--origin"),
         (["site", "add", "ok", "--origin", "https://a.example", "--moderation", "later"], "--moderation"),
+        (["site", "add", "ok", "--origin", "https://a.example", "--scale", "likes"], "--scale"),
         (["site", "add", "ok", "--origin", "https://a.example", "--blocked-word", " "], "blocked word"),
     ],
 )

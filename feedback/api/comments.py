@@ -10,7 +10,7 @@ from starlette.responses import Response
 from feedback import validation
 from feedback.api.body import MAX_COMMENT_BODY_BYTES, json_object
 from feedback.api.clients import address_hash
-from feedback.api.paths import article_request
+from feedback.api.paths import article_about, article_request
 from feedback.api.responses import JSONResponse
 from feedback.models import Comment, Site
 from feedback.services.comments import status_for_writer
@@ -24,8 +24,9 @@ async def post_comment(request: Request) -> Response:
     author = validation.comment_author(body.get("author"))
     # The widget hides this field from people; software that fills in every field fills it.
     honeypot = body.get("website") not in (None, "")
+    about = article_about(body, site)
     address = await address_hash(request, services, site.id)
-    comment = await services.comments.post(site, article, reader, author, text, honeypot, address)
+    comment = await services.comments.post(site, article, reader, author, text, honeypot, address, about)
     return JSONResponse({"id": comment.id, "status": status_for_writer(comment, site)}, status_code=202)
 
 

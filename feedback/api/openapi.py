@@ -19,6 +19,8 @@ from feedback.validation import (
     READER_TOKEN,
     SITE_ID,
     SUMMARIES_MAX_ARTICLES,
+    TITLE_MAX_CHARS,
+    URL_MAX_CHARS,
 )
 
 
@@ -55,6 +57,20 @@ _ARTICLE = {
     "schema": {"type": "string", "minLength": 1, "maxLength": ARTICLE_MAX_CHARS},
 }
 _READER_SCHEMA = {"type": "string", "pattern": f"^{READER_TOKEN.pattern}$"}
+_ABOUT_PROPERTIES = {
+    "title": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": TITLE_MAX_CHARS,
+        "description": "The article's title, for editors (trimmed, NFC; no control characters). Optional.",
+    },
+    "url": {
+        "type": "string",
+        "format": "uri",
+        "maxLength": URL_MAX_CHARS,
+        "description": "The article's address, for editors: http(s), on one of the site's origins. Optional.",
+    },
+}
 _COMMENT_ID_SCHEMA = {"type": "string", "pattern": f"^{COMMENT_ID.pattern}$"}
 _COMMON_ERRORS = {
     "403": _error("The request's Origin is not allowed for this site."),
@@ -93,8 +109,14 @@ DOCUMENT: dict[str, Any] = {
                                 "type": "object",
                                 "required": ["score", "reader"],
                                 "properties": {
-                                    "score": {"type": "integer", "minimum": 1, "maximum": 5},
+                                    "score": {
+                                        "type": "integer",
+                                        "minimum": 1,
+                                        "maximum": 5,
+                                        "description": "1-5 stars; on a site of scale `helpful`, 5 (yes) or 1 (no).",
+                                    },
                                     "reader": _READER_SCHEMA,
+                                    **_ABOUT_PROPERTIES,
                                 },
                             }
                         }
@@ -137,6 +159,7 @@ DOCUMENT: dict[str, Any] = {
                                     },
                                     "author": {"type": ["string", "null"], "maxLength": COMMENT_AUTHOR_MAX_CHARS},
                                     "website": {"type": "string", "description": "Leave empty (a honeypot)."},
+                                    **_ABOUT_PROPERTIES,
                                 },
                             )
                         }
@@ -252,7 +275,7 @@ DOCUMENT: dict[str, Any] = {
         "schemas": {
             "Summary": {
                 "type": "object",
-                "required": ["site", "article", "count", "average", "histogram", "comments"],
+                "required": ["site", "article", "count", "average", "histogram", "comments", "scale"],
                 "properties": {
                     "site": {"type": "string"},
                     "article": {"type": "string"},
@@ -268,6 +291,10 @@ DOCUMENT: dict[str, Any] = {
                         "properties": {str(score): {"type": "integer", "minimum": 0} for score in range(1, 6)},
                     },
                     "comments": {"type": "integer", "minimum": 0, "description": "Approved comments."},
+                    "scale": {
+                        "enum": ["stars", "helpful"],
+                        "description": "The site's scale: 1-5 stars, or helpful (5) / not helpful (1).",
+                    },
                     "mine": {
                         "type": ["integer", "null"],
                         "description": "The reader's score, when asked with `reader`.",

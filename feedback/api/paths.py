@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 
 from feedback import validation
 from feedback.errors import UnknownSite
-from feedback.models import Site
+from feedback.models import ArticleAbout, Site
 from feedback.services import Services
 
 
@@ -21,3 +23,10 @@ async def site_request(request: Request) -> tuple[Services, Site]:
 async def article_request(request: Request) -> tuple[Services, Site, str]:
     services, site = await site_request(request)
     return services, site, validation.article_id(request.path_params["article"])
+
+
+def article_about(body: dict[str, Any], site: Site) -> ArticleAbout | None:
+    """The article's title and address, when the request's body gives them."""
+    title = validation.article_title(body.get("title"))
+    url = validation.article_url(body.get("url"), site.origins)
+    return ArticleAbout(title, url) if title is not None or url is not None else None

@@ -10,19 +10,20 @@ from starlette.responses import Response
 from feedback import validation
 from feedback.api.body import json_object
 from feedback.api.clients import address_hash
-from feedback.api.paths import article_request, site_request
+from feedback.api.paths import article_about, article_request, site_request
 from feedback.api.responses import JSONResponse
-from feedback.models import Summary, VoteChange
+from feedback.models import Scale, Summary, VoteChange
 
 
 async def put_rating(request: Request) -> Response:
     services, site, article = await article_request(request)
     body = await json_object(request)
-    score = validation.score(body.get("score"))
+    score = validation.score(body.get("score"), site.scale)
     reader = validation.reader_token(body.get("reader"))
+    about = article_about(body, site)
     address = await address_hash(request, services, site.id)
-    summary = await services.ratings.change_vote(VoteChange(site.id, article, reader, score, address))
-    return JSONResponse(_summary_json(summary, with_reader=True))
+    summary = await services.ratings.change_vote(VoteChange(site.id, article, reader, score, address, about=about))
+    return JSONResponse(_summary_json(summary, site.scale, with_reader=True))
 
 
 async def delete_rating(request: Request) -> Response:
@@ -30,7 +31,7 @@ async def delete_rating(request: Request) -> Response:
     reader = validation.reader_token(request.query_params.get("reader"))
     address = await address_hash(request, services, site.id)
     summary = await services.ratings.change_vote(VoteChange(site.id, article, reader, None, address))
-    return JSONResponse(_summary_json(summary, with_reader=True))
+    return JSONResponse(_summary_json(summary, site.scale, with_reader=True))
 
 
 async def get_summary(request: Request) -> Response:
@@ -40,17 +41,17 @@ async def get_summary(request: Request) -> Response:
     if reader is not None:
         reader = validation.reader_token(reader)
     (summary,) = await services.ratings.summaries(site.id, [article], reader)
-    return JSONResponse(_summary_json(summary, with_reader=reader is not None))
+    return JSONResponse(_summary_json(summary, site.scale, with_reader=reader is not None))
 
 
 async def get_summaries(request: Request) -> Response:
     services, site = await site_request(request)
     articles = validation.article_list(request.query_params.get("articles"))
     summaries = await services.ratings.summaries(site.id, articles)
-    return JSONResponse({"summaries": [_summary_json(summary, with_reader=False) for summary in summaries]})
+    return JSONResponse({"summaries": [_summary_json(summary, site.scale, with_reader=False) for summary in summaries]})
 
 
-def _summary_json(summary: Summary, with_reader: bool) -> dict[str, Any]:
+def _summary_json(summary: Summary, scale: Scale, with_reader: bool) -> dict[str, Any]:
     one, two, three, four, five = summary.histogram
     count = one + two + three + four + five
     body: dict[str, Any] = {
@@ -60,6 +61,7 @@ def _summary_json(summary: Summary, with_reader: bool) -> dict[str, Any]:
         "average": _average(one + 2 * two + 3 * three + 4 * four + 5 * five, count),
         "histogram": {"1": one, "2": two, "3": three, "4": four, "5": five},
         "comments": summary.comments,
+        "scale": scale,
     }
     if with_reader:
         body["mine"] = summary.reader_score

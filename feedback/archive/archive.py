@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
+from feedback.archive.articles import Articles
 from feedback.archive.comments import Comments
 from feedback.archive.connection import Database
 from feedback.archive.flush import FlushLog
@@ -19,6 +20,7 @@ class Archive:
         self.sites = Sites(database)
         self.votes = Votes(database)
         self.comments = Comments(database)
+        self.articles = Articles(database)
         self.flush = FlushLog(database)
         self.stale = StaleArticles(database)
         self.snapshots = Snapshots(database)

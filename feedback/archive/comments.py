@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from feedback.archive.articles import save_article_infos
 from feedback.archive.connection import Database, now_ms
 from feedback.archive.stale import mark_stale
-from feedback.models import Comment, CommentStatus
+from feedback.models import ArticleAbout, ArticleInfo, Comment, CommentStatus
 
 APPROVED_OF_ARTICLE = "site = ? AND article = ? AND status = 'approved'"
 """The condition of an article's approved comments (parameters: site, article): what its public
@@ -103,10 +104,13 @@ class Comments:
             await mark_stale(connection, {(site, article) for _, site, article in rows}, votes_changed=False)
         return [comment_id for comment_id, _, _ in rows]
 
-    async def record_direct(self, comment: Comment) -> None:
+    async def record_direct(self, comment: Comment, about: ArticleAbout | None) -> None:
         """Store a comment that could not go through Redis, and mark Redis's copy of its article stale."""
         async with self._database.transaction() as connection:
             await insert_comments(connection, (comment,))
+            if about is not None:
+                info = ArticleInfo(comment.site, comment.article, about, comment.created_at_ms)
+                await save_article_infos(connection, [info])
             await mark_stale(connection, [(comment.site, comment.article)], votes_changed=False)
 
 

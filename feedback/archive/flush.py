@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from feedback.archive.articles import save_article_infos
 from feedback.archive.comments import insert_comments
 from feedback.archive.connection import Database
 from feedback.archive.votes import apply_vote_events
-from feedback.models import Comment, VoteEvent
+from feedback.models import ArticleInfo, Comment, VoteEvent
 
 
 @dataclass(frozen=True)
@@ -26,12 +27,18 @@ class FlushLog:
         self._database = database
 
     async def apply(
-        self, shard: int, position: FlushPosition, votes: Iterable[VoteEvent], comments: Iterable[Comment]
+        self,
+        shard: int,
+        position: FlushPosition,
+        votes: Iterable[VoteEvent],
+        comments: Iterable[Comment],
+        articles: Iterable[ArticleInfo] = (),
     ) -> None:
         """Apply events read from a shard's stream and record how far they reach, atomically."""
         async with self._database.transaction() as connection:
             await apply_vote_events(connection, votes)
             await insert_comments(connection, comments)
+            await save_article_infos(connection, articles)
             await connection.execute(
                 "INSERT INTO flush_positions (shard, epoch, last_id) VALUES (?, ?, ?) "
                 "ON CONFLICT (shard) DO UPDATE SET epoch = excluded.epoch, last_id = excluded.last_id",

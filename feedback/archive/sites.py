@@ -17,14 +17,16 @@ class Sites:
         """Create the site, or replace its settings."""
         async with self._database.transaction() as connection:
             await connection.execute(
-                "INSERT INTO sites (id, origins, moderation, blocked_words, created_at) VALUES (?, ?, ?, ?, ?) "
+                "INSERT INTO sites (id, origins, moderation, blocked_words, scale, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (id) DO UPDATE SET origins = excluded.origins, moderation = excluded.moderation, "
-                "blocked_words = excluded.blocked_words",
+                "blocked_words = excluded.blocked_words, scale = excluded.scale",
                 (
                     site.id,
                     json.dumps(list(site.origins)).decode(),
                     site.moderation,
                     json.dumps(list(site.blocked_words)).decode(),
+                    site.scale,
                     now_ms(),
                 ),
             )
@@ -37,9 +39,9 @@ class Sites:
         return _site(rows[0]) if rows else None
 
 
-_COLUMNS = "id, origins, moderation, blocked_words"
+_COLUMNS = "id, origins, moderation, blocked_words, scale"
 
 
 def _site(row: aiosqlite.Row) -> Site:
-    site_id, origins, moderation, blocked_words = row
-    return Site(site_id, tuple(json.loads(origins)), moderation, tuple(json.loads(blocked_words)))
+    site_id, origins, moderation, blocked_words, scale = row
+    return Site(site_id, tuple(json.loads(origins)), moderation, tuple(json.loads(blocked_words)), scale)

@@ -7,9 +7,10 @@ from dataclasses import replace
 
 import aiosqlite
 
+from feedback.archive.articles import save_article_infos
 from feedback.archive.connection import Database
 from feedback.archive.stale import mark_stale
-from feedback.models import Histogram, VoteEvent
+from feedback.models import ArticleInfo, Histogram, VoteEvent
 
 # A counted vote: set (not withdrawn) and not suspect. Suspect votes are kept for editors only.
 _COUNTED = "score IS NOT NULL AND NOT suspect"
@@ -91,4 +92,8 @@ class Votes:
             if any(suspect for (suspect,) in rows):
                 event = replace(event, change=replace(change, suspect=True))
             await apply_vote_events(connection, (event,))
+            if change.about is not None:
+                await save_article_infos(
+                    connection, [ArticleInfo(change.site, change.article, change.about, event.at_ms)]
+                )
             await mark_stale(connection, [(change.site, change.article)], votes_changed=True)

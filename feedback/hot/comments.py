@@ -11,8 +11,8 @@ from redis.asyncio import Redis
 from feedback.hot.articles import COLD, Cold
 from feedback.hot.connection import register_script
 from feedback.hot.keys import KeyLayout, ShardKeys
-from feedback.hot.packing import pack_comment, unpack_comment
-from feedback.models import ApprovedCount, Comment
+from feedback.hot.packing import pack_about, pack_comment, unpack_comment
+from feedback.models import ApprovedCount, ArticleAbout, Comment
 from feedback.settings import Rate
 
 
@@ -25,14 +25,15 @@ class HotComments:
         self._unflushed = register_script(redis, "unflushed_comments")
         self._recount = register_script(redis, "recount")
 
-    async def add(self, comment: Comment, address: str) -> int | Cold:
+    async def add(self, comment: Comment, address: str, about: ArticleAbout | None) -> int | Cold:
         """Add a comment within its reader's and address's rate: COLD for a cold article, else
         how many ms to wait before trying again (nothing added), 0 when added."""
         location = self._keys.locate(comment.site, comment.article)
         shard = location.shard
         keys: list[str | bytes] = [shard.meta, shard.events, location.key, location.comments_key]
         args = [self._epoch_candidate, *self._rate_args, comment.site, comment.reader, address, comment.status]
-        wait: int = await self._comment(keys=keys, args=[*args, pack_comment(comment)])
+        title, url = pack_about(about)
+        wait: int = await self._comment(keys=keys, args=[*args, pack_comment(comment), title, url, comment.article])
         return COLD if wait < 0 else wait
 
     async def unflushed(self, site: str, article: str) -> list[Comment]:

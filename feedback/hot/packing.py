@@ -1,12 +1,16 @@
-"""The formats of what the Redis side carries: a vote change as one string, and a comment as JSON.
+"""The formats of what the Redis side carries: a vote change as one string, a comment as JSON.
 
-A vote travels to `lua/vote.lua` as one argument, `address<TAB>score<TAB>reader<TAB>site<TAB>article`
-(score 0 withdraws; address '' = unknown). The script cuts the address off and appends the rest,
-`score<TAB>reader<TAB>site<TAB>article`, to the stream as the vote's event, which the flusher reads
-back with `unpack_event`. One string per vote keeps the work of both sides small
-(docs/performance.md). It is unambiguous because no field can hold a tab: site ids, reader tokens
-and the day's address hashes are drawn from [a-z0-9-_], and article ids must be printable
-(`feedback.validation` refuses tabs); the article comes last, so even a tab there would stay in it.
+A vote travels to `lua/vote.lua` as one argument,
+`address<TAB>title<TAB>url<TAB>score<TAB>reader<TAB>site<TAB>article` (score 0 withdraws; address,
+title and url '' = not given). The script cuts off the first three and appends the rest,
+`score<TAB>reader<TAB>site<TAB>article`, to the stream as the vote's event (`e`, or `s` for a
+suspect vote), which the flusher reads back with `unpack_event`. A title or url that differs from
+the one the article's hash holds goes to the stream once, as `m`:
+`title<TAB>url<TAB>site<TAB>article` (from vote.lua or comment.lua). One string per vote keeps the
+work of both sides small (docs/performance.md). It is unambiguous because no field can hold a tab:
+site ids, reader tokens and the day's address hashes are drawn from [a-z0-9-_], and article ids,
+titles and urls must be printable (`feedback.validation` refuses tabs); the article comes last,
+so even a tab there would stay in it.
 """
 
 from __future__ import annotations
@@ -14,19 +18,31 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from feedback import json
-from feedback.models import Comment, VoteChange, VoteEvent, version_from_parts
+from feedback.models import ArticleAbout, ArticleInfo, Comment, VoteChange, VoteEvent, version_from_parts
 
 
 def pack_vote(change: VoteChange) -> str:
     """The argument of one vote to vote.lua."""
-    return f"{change.address}\t{change.score or 0}\t{change.reader}\t{change.site}\t{change.article}"
+    title, url = pack_about(change.about)
+    return f"{change.address}\t{title}\t{url}\t{change.score or 0}\t{change.reader}\t{change.site}\t{change.article}"
 
 
-def unpack_event(entry_id: str, fields: dict[str, str]) -> VoteEvent | Comment:
-    """A stream entry: a vote (`e`, or `s` for a suspect one) as vote.lua wrote it, or a comment (`c`)."""
+def pack_about(about: ArticleAbout | None) -> tuple[str, str]:
+    """An article's title and url as scripts take them ('' = not given)."""
+    if about is None:
+        return "", ""
+    return about.title or "", about.url or ""
+
+
+def unpack_event(entry_id: str, fields: dict[str, str]) -> VoteEvent | Comment | ArticleInfo:
+    """A stream entry: a vote (`e`, or `s` for a suspect one) as vote.lua wrote it, a comment
+    (`c`), or an article's new title or url (`m`)."""
     if "c" in fields:
         return unpack_comment(fields["c"])
     milliseconds, sequence = (int(part) for part in entry_id.split("-"))
+    if "m" in fields:
+        title, url, site, article = fields["m"].split("\t", 3)
+        return ArticleInfo(site, article, ArticleAbout(title or None, url or None), milliseconds)
     suspect = "s" in fields
     score, reader, site, article = fields["s" if suspect else "e"].split("\t", 3)
     change = VoteChange(site, article, reader, int(score) or None, suspect=suspect)

@@ -12,13 +12,13 @@ from redis.asyncio import Redis
 from feedback.hot.connection import register_script
 from feedback.hot.keys import ShardKeys, digest
 from feedback.hot.packing import unpack_event
-from feedback.models import Comment, VoteEvent
+from feedback.models import ArticleInfo, Comment, VoteEvent
 
 
 @dataclass(frozen=True)
 class StreamEntry:
     id: str
-    event: VoteEvent | Comment
+    event: VoteEvent | Comment | ArticleInfo
 
 
 class EventStreams:

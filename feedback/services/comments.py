@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from feedback.archive import Archive
 from feedback.errors import RateLimited
 from feedback.hot import REDIS_DOWN
-from feedback.models import Comment, CommentStatus, Site
+from feedback.models import ArticleAbout, Comment, CommentStatus, Site
 from feedback.services.hot_requests import RedisFirst
 
 
@@ -36,17 +36,25 @@ class Comments:
         self._hot = hot
 
     async def post(
-        self, site: Site, article: str, reader: str, author: str | None, body: str, honeypot: bool, address: str
+        self,
+        site: Site,
+        article: str,
+        reader: str,
+        author: str | None,
+        body: str,
+        honeypot: bool,
+        address: str,
+        about: ArticleAbout | None = None,
     ) -> Comment:
         """Store a new comment: spam when it fills the honeypot or holds a blocked word.
         Raises RateLimited, ArticleBusy."""
         status = "spam" if honeypot or _blocked(body, site.blocked_words) else _new_status(site)
         now_ms = time.time_ns() // 1_000_000
         comment = Comment(new_comment_id(now_ms), site.id, article, reader, author, body, status, now_ms)
-        wait_ms = await self._hot.add_comment(comment, address)
+        wait_ms = await self._hot.add_comment(comment, address, about)
         if wait_ms is REDIS_DOWN:
             # Without Redis there are no limits to check: an outage must not block readers.
-            await self._archive.comments.record_direct(comment)
+            await self._archive.comments.record_direct(comment, about)
         elif wait_ms:
             raise RateLimited("comments", wait_ms)
         return comment

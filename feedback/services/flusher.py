@@ -17,7 +17,7 @@ import time
 
 from feedback.archive import Archive, FlushPosition, StaleArticle
 from feedback.hot import REDIS_UNAVAILABLE, HotStore, StreamEntry
-from feedback.models import Comment, VoteEvent
+from feedback.models import ArticleInfo, Comment, VoteEvent
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,8 @@ class Flusher:
             last_id = entries[-1].id
             votes = [entry.event for entry in entries if isinstance(entry.event, VoteEvent)]
             comments = [entry.event for entry in entries if isinstance(entry.event, Comment)]
-            await self.archive.flush.apply(shard, FlushPosition(epoch, last_id), votes, comments)
+            articles = [entry.event for entry in entries if isinstance(entry.event, ArticleInfo)]
+            await self.archive.flush.apply(shard, FlushPosition(epoch, last_id), votes, comments, articles)
             await streams.acknowledge(
                 shard, epoch, last_id, _changed_at(entries), precision_ms=self._idle_ms // _IDLE_PRECISION
             )

@@ -14,7 +14,7 @@ from typing import cast
 from feedback.archive import Archive
 from feedback.errors import ArticleBusy
 from feedback.hot import COLD, REDIS_DOWN, Cold, HotStore, RedisDown, RedisGate, VoteOutcome, day_salt
-from feedback.models import ArticleRead, Comment, Summary, VoteChange
+from feedback.models import ArticleAbout, ArticleRead, Comment, Summary, VoteChange
 from feedback.services.coalescing import Coalescer
 from feedback.services.loading import ColdLoader
 
@@ -45,9 +45,9 @@ class HotRequests:
         coalescer = self._reads if len(reads) == 1 else self._lists
         return await self._gate.call(coalescer.submit, reads)
 
-    async def add_comment(self, comment: Comment, address: str) -> int | RedisDown:
+    async def add_comment(self, comment: Comment, address: str, about: ArticleAbout | None) -> int | RedisDown:
         """Add a comment (the ms to wait when over the rate limit, else 0). Raises ArticleBusy."""
-        return await self._gate.call(self._add_comment, comment, address)
+        return await self._gate.call(self._add_comment, comment, address, about)
 
     async def unflushed_comments(self, site: str, article: str) -> list[Comment] | RedisDown:
         return await self._gate.call(self._store.comments.unflushed, site, article)
@@ -80,9 +80,9 @@ class HotRequests:
             start += len(request)
         return answers
 
-    async def _add_comment(self, comment: Comment, address: str) -> int:
+    async def _add_comment(self, comment: Comment, address: str, about: ArticleAbout | None) -> int:
         async def add(comments: Sequence[Comment]) -> list[int | Cold]:
-            return [await self._store.comments.add(one, address) for one in comments]
+            return [await self._store.comments.add(one, address, about) for one in comments]
 
         (wait_ms,) = await self._loader.retry_cold([comment], await add([comment]), add)
         if isinstance(wait_ms, ArticleBusy):
@@ -100,7 +100,7 @@ class WithoutRedis:
     async def summaries(self, reads: Sequence[ArticleRead]) -> list[Summary] | RedisDown:
         return REDIS_DOWN
 
-    async def add_comment(self, comment: Comment, address: str) -> int | RedisDown:
+    async def add_comment(self, comment: Comment, address: str, about: ArticleAbout | None) -> int | RedisDown:
         return REDIS_DOWN
 
     async def unflushed_comments(self, site: str, article: str) -> list[Comment] | RedisDown:

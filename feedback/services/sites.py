@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from feedback.archive import Archive
 from feedback.errors import NewSiteNeedsOrigins
-from feedback.models import Moderation, Site
+from feedback.models import Moderation, Scale, Site
 
 # Sites change rarely (through the CLI, in another process): re-read them this often.
 _REFRESH_SECONDS = 5.0
@@ -28,6 +28,7 @@ class SiteChanges:
     moderation: Moderation | None = None
     blocked_words: Sequence[str] | None = None
     """Replaces the blocked words; empty clears them."""
+    scale: Scale | None = None
 
 
 class SiteAdmin:
@@ -45,6 +46,8 @@ class SiteAdmin:
             site = replace(site, origins=tuple(dict.fromkeys(changes.origins)))
         if changes.moderation is not None:
             site = replace(site, moderation=changes.moderation)
+        if changes.scale is not None:
+            site = replace(site, scale=changes.scale)
         if changes.blocked_words is not None:
             site = replace(site, blocked_words=tuple(dict.fromkeys(changes.blocked_words)))
         await self._archive.sites.save(site)

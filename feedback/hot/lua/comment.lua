@@ -2,7 +2,8 @@
 -- KEYS: shard meta hash, shard event stream, article hash, article's unflushed comments hash.
 -- ARGV: epoch to create the shard's stream lifetime with; the comment rate limit as count and
 --       period in ms ('' = none); site, reader, address ('' = unknown); the comment's status;
---       the comment as JSON (the stream event).
+--       the comment as JSON (the stream event); the article's title and url as its page gave
+--       them ('' = not given), and the article's id.
 -- Returns -1 for a cold article (load it and retry), else how many ms to wait before trying
 -- again: over the rate limit, nothing was added; 0 = added.
 local meta, events, key, comments = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -12,6 +13,8 @@ local now = now_ms()
 local wait = rate_limit(shard_prefix(meta), 'c', tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6], now)
 if wait > 0 then return wait end
 
+local known = redis.call('HMGET', key, '#t', '#u')
+note_about(events, key, ARGV[4], ARGV[11], ARGV[9], ARGV[10], known[1], known[2])
 local id = redis.call('XADD', events, '*', 'c', ARGV[8])
 -- Kept until flushed, so that the article's comment pages show it before SQLite has it.
 redis.call('HSET', comments, id, ARGV[8])

@@ -57,3 +57,16 @@ local function rate_limit(prefix, kind, count, period, site, reader, address, no
   end
   return 0
 end
+
+-- Record the title and url a page gave its article with a vote or comment ('' = not given),
+-- when they differ from those the article's hash holds (`known_title`, `known_url`, nil when
+-- none): in the hash, and once in the stream as an `m` event ("title<TAB>url<TAB>site<TAB>article",
+-- see hot/packing.py). Returns true when it wrote.
+local function note_about(events, key, site, article, title, url, known_title, known_url)
+  if (title == '' or title == known_title) and (url == '' or url == known_url) then return false end
+  if title == '' then title = known_title or '' end
+  if url == '' then url = known_url or '' end
+  local id = redis.call('XADD', events, '*', 'm', title .. '\t' .. url .. '\t' .. site .. '\t' .. article)
+  redis.call('HSET', key, '#t', title, '#u', url, '#e', id)
+  return true
+end

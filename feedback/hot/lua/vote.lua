@@ -2,9 +2,11 @@
 -- KEYS: shard meta hash, shard event stream, then one article hash per vote.
 -- ARGV: epoch to create the shard's stream lifetime with; the vote rate limit as count and
 --       period in ms ('' = none); the cap of distinct readers per address per article per day
---       ('' = none); then per vote one change: "address<TAB>score<TAB>reader<TAB>site<TAB>article"
---       (score 0 withdraws; address '' = unknown). Without its address, the change is also the
---       event appended to the stream: one argument per vote keeps the client's work small.
+--       ('' = none); then per vote one change:
+--       "address<TAB>title<TAB>url<TAB>score<TAB>reader<TAB>site<TAB>article" (score 0 withdraws;
+--       address, title, url '' = not given). From its score on, the change is also the event
+--       appended to the stream: one argument per vote keeps the client's work small (the format
+--       is hot/packing.py's). A title or url new to the article goes to the stream once (`m`).
 -- Returns 8 integers per vote: status (0 = cold: load it and retry; 1 = applied; 2 = over the
 -- rate limit, nothing applied), the article's histogram for scores 1..5 after the change, its
 -- approved comments, and for status 2 the ms to wait.
@@ -17,12 +19,14 @@ local votes = #KEYS - 2
 -- A script is not rolled back when it fails half-way, and reading a key that is not an article
 -- hash fails: so every vote's state is read before any is written, and a batch is applied whole
 -- or not at all. A state read then serves its vote unless an earlier vote wrote to its article.
-local changes, addresses, readers, sites, scores, states = {}, {}, {}, {}, {}, {}
+local changes, addresses, readers, sites, articles, scores, states = {}, {}, {}, {}, {}, {}, {}
+local titles, urls = {}, {}
 for i = 1, votes do
-  local address, change = string.match(ARGV[4 + i], '^([^\t]*)\t(.*)$')
-  local score, reader, site = string.match(change, '^(%d)\t([^\t]+)\t([^\t]+)\t')
+  local address, title, url, change = string.match(ARGV[4 + i], '^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$')
+  local score, reader, site, article = string.match(change, '^(%d)\t([^\t]+)\t([^\t]+)\t(.*)$')
   changes[i], addresses[i], readers[i], sites[i], scores[i] = change, address, reader, site, tonumber(score)
-  states[i] = redis.call('HMGET', KEYS[2 + i], '#1', '#2', '#3', '#4', '#5', '#c', reader, '!' .. reader)
+  articles[i], titles[i], urls[i] = article, title, url
+  states[i] = redis.call('HMGET', KEYS[2 + i], '#1', '#2', '#3', '#4', '#5', '#c', reader, '!' .. reader, '#t', '#u')
 end
 redis.call('HSETNX', meta, 'epoch', ARGV[1])
 local rate_count, rate_period, cap = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -37,7 +41,7 @@ for i = 1, votes do
   local change, address, reader, site, score = changes[i], addresses[i], readers[i], sites[i], scores[i]
   local state = states[i]
   if written[key] then
-    state = redis.call('HMGET', key, '#1', '#2', '#3', '#4', '#5', '#c', reader, '!' .. reader)
+    state = redis.call('HMGET', key, '#1', '#2', '#3', '#4', '#5', '#c', reader, '!' .. reader, '#t', '#u')
   end
   -- Tables are made at their full size: growing one to six entries costs more than filling it.
   local counts = {0, 0, 0, 0, 0, 0}
@@ -50,6 +54,7 @@ for i = 1, votes do
     if wait > 0 then status = 2 end
   end
   if status == 1 then
+    if note_about(events, key, site, articles[i], titles[i], urls[i], state[9], state[10]) then written[key] = true end
     local counted, suspect_score = tonumber(state[7] or '0'), tonumber(state[8] or '0')
     local suspect = suspect_score > 0
     if counted == 0 and not suspect and score > 0 and cap and address ~= '' then
