@@ -1,6 +1,6 @@
 # Developer tasks. Everything installs itself on first use (see scripts/install.sh).
 
-.PHONY: help run test bench bench-quick lint format lock clean
+.PHONY: help run test widget bench bench-quick lint format lock clean
 .DEFAULT_GOAL := help
 
 VENV := .venv/bin
@@ -8,6 +8,7 @@ VENV := .venv/bin
 help:
 	@echo "make run     install what is missing and serve the demo on http://127.0.0.1:$${PORT:-8000}/"
 	@echo "make test    install, lint (ruff, mypy) and run the tests (pytest)"
+	@echo "make widget  build the embeddable widget (widget/src -> feedback/static/widget.js) and show its size"
 	@echo "make bench        the benchmark suite against a bare Starlette endpoint (under 10 minutes)"
 	@echo "make bench-quick  the same, a few seconds a scenario"
 	@echo "make lint    ruff check, ruff format --check, mypy and lint-imports (the layering)"
@@ -20,6 +21,9 @@ run:
 
 test:
 	scripts/test.sh
+
+widget:
+	scripts/widget.sh
 
 bench:
 	scripts/install.sh
@@ -60,5 +64,5 @@ lock:
 	echo "requirements.lock: $$(grep -vc '^#' requirements.lock) pins"
 
 clean:
-	rm -rf .venv .run build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf .venv .run build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis widget/node_modules
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -12,6 +12,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from feedback import api, demo
+from feedback.api import widget_script
 from feedback.api.cors import SiteCORSMiddleware
 from feedback.api.endpoint import Endpoint
 from feedback.api.errors import ApiError, handle_api_error, handle_http_exception, handle_unexpected_error
@@ -33,7 +34,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await services.stop()
 
     return Starlette(
-        routes=[*api.routes, Route("/", Endpoint(demo.article_page), methods=["GET"])],
+        routes=[
+            *api.routes,
+            Route("/widget.js", Endpoint(widget_script.widget_js), methods=["GET"]),
+            Route("/widget.{digest}.js", Endpoint(widget_script.hashed_widget_js), methods=["GET"]),
+            Route("/", Endpoint(demo.article_page), methods=["GET"]),
+        ],
         middleware=[Middleware(SiteCORSMiddleware)],
         exception_handlers={
             ApiError: handle_api_error,

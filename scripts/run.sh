@@ -12,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/install.sh
+scripts/widget.sh --if-needed
 
 mkdir -p .run
 PYTHON=.venv/bin/python
@@ -113,6 +114,7 @@ if [ "$PORT" != 8000 ]; then
     origins+=(--origin "http://127.0.0.1:${PORT}" --origin "http://localhost:${PORT}")
 fi
 "$PYTHON" -m feedback site add demo "${origins[@]}"
+"$PYTHON" -m feedback site add demo-helpful "${origins[@]}" --scale helpful
 
 echo "Demo article: http://127.0.0.1:${PORT}/"
 server=("$PYTHON" -m feedback serve --host 127.0.0.1 --port "$PORT")

@@ -124,8 +124,8 @@ class LiveServer:
 
 
 @contextlib.asynccontextmanager
-async def serve(settings: Settings) -> AsyncIterator[LiveServer]:
-    port = free_port()
+async def serve(settings: Settings, port: int | None = None) -> AsyncIterator[LiveServer]:
+    port = port or free_port()
     # As the README's run commands: X-Forwarded-For is the app's business (FEEDBACK_TRUSTED_PROXIES).
     config = uvicorn.Config(
         create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on", proxy_headers=False

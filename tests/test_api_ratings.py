@@ -234,7 +234,8 @@ async def test_openapi_document_describes_every_endpoint(live: LiveServer) -> No
 async def test_demo_page_is_served(live: LiveServer) -> None:
     response = await live.client.get("/")
     assert response.status_code == 200
-    assert "ĐÁNH GIÁ BÀI VIẾT" in response.text
+    assert '<script async src="/widget.js"></script>' in response.text
+    assert '<feedback-widget site="demo" article="bài-viết-mẫu"></feedback-widget>' in response.text
 
 
 async def test_average_rounds_half_up(live: LiveServer) -> None:
