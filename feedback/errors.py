@@ -51,3 +51,22 @@ class NewSiteNeedsOrigins(FeedbackError):
     def __init__(self, site_id: str) -> None:
         super().__init__(f"site {site_id} is new: give at least one origin")
         self.site_id = site_id
+
+
+class EmailTaken(FeedbackError):
+    def __init__(self, email: str) -> None:
+        super().__init__(f"there is a user {email} already")
+        self.email = email
+
+
+class LoginRefused(FeedbackError):
+    """Wrong e-mail or password (which of the two is not said)."""
+
+
+class LoginLocked(FeedbackError):
+    """Too many failed logins for this account or from this address: refused, even with the
+    right password, until the window passes."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(f"too many failed logins; retry after {retry_after_seconds} s")
+        self.retry_after_seconds = retry_after_seconds

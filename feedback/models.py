@@ -19,6 +19,12 @@ Moderation = Literal["pre", "post"]
 
 CommentStatus = Literal["pending", "approved", "rejected", "spam"]
 
+Role = Literal["admin", "editor", "viewer"]
+"""admin: every site, users, settings and the audit log; editor: read and moderate the sites
+given; viewer: read them."""
+
+Language = Literal["vi", "en"]
+
 Scale = Literal["stars", "helpful"]
 """stars: 1 to 5; helpful: "Was this article helpful?", yes (5) or no (1)."""
 
@@ -47,6 +53,25 @@ class VoteChange:
     address: str = ""
     suspect: bool = False
     about: ArticleAbout | None = None
+
+
+@dataclass(frozen=True)
+class User:
+    """Someone who logs into the dashboard."""
+
+    id: int
+    email: str
+    role: Role
+    sites: tuple[str, ...]
+    """The sites an editor or viewer is given (an admin has all)."""
+    lang: Language | None
+    """The dashboard's language; None: the browser's."""
+
+    def may_read(self, site: str) -> bool:
+        return self.role == "admin" or site in self.sites
+
+    def may_moderate(self, site: str) -> bool:
+        return self.role == "admin" or (self.role == "editor" and site in self.sites)
 
 
 @dataclass(frozen=True)

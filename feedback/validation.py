@@ -203,3 +203,24 @@ def comment_cursor(value: str | None) -> str | None:
 
 def _has_control_characters(text: str, allowed: str) -> bool:
     return any(unicodedata.category(char) == "Cc" and char not in allowed for char in text)
+
+
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
+PASSWORD_MIN_CHARS = 10
+PASSWORD_MAX_CHARS = 1024
+
+
+def email(value: str) -> str:
+    """A dashboard user's e-mail address, lower-cased (logins ignore case)."""
+    address = value.strip().lower()
+    if len(address) > 254 or not EMAIL.fullmatch(address):
+        raise InvalidInput("invalid_email", "An e-mail address is like name@example.vn.")
+    return address
+
+
+def password(value: str) -> str:
+    if not PASSWORD_MIN_CHARS <= len(value) <= PASSWORD_MAX_CHARS:
+        raise InvalidInput(
+            "invalid_password", f"A password is {PASSWORD_MIN_CHARS}-{PASSWORD_MAX_CHARS} characters long."
+        )
+    return value

@@ -36,6 +36,10 @@ def feedback(settings: Settings, *arguments: str) -> subprocess.CompletedProcess
         ["comments", "list"],
         ["comments", "approve"],
         ["comments", "delete"],
+        ["user"],
+        ["user", "add"],
+        ["user", "list"],
+        ["user", "password"],
     ],
 )
 def test_every_command_has_help(settings: Settings, command: list[str]) -> None:

@@ -8,7 +8,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from feedback.api.responses import JSONResponse
-from feedback.errors import ArticleBusy, FeedbackError, InvalidInput, RateLimited, UnknownSite
+from feedback.errors import (
+    ArticleBusy,
+    EmailTaken,
+    FeedbackError,
+    InvalidInput,
+    LoginLocked,
+    LoginRefused,
+    RateLimited,
+    UnknownSite,
+)
 
 
 class ApiError(Exception):
@@ -39,6 +48,14 @@ def as_api_error(error: FeedbackError) -> ApiError:
         return ApiError(429, "rate_limited", message, {"Retry-After": str(seconds)})
     if isinstance(error, ArticleBusy):
         return ApiError(503, "try_again", "This article is busy; please try again in a moment.", {"Retry-After": "1"})
+    if isinstance(error, EmailTaken):
+        return ApiError(409, "email_taken", str(error))
+    if isinstance(error, LoginRefused):
+        return ApiError(401, "login_refused", "Wrong e-mail or password.")
+    if isinstance(error, LoginLocked):
+        seconds = error.retry_after_seconds
+        message = f"Too many failed logins; try again in {seconds // 60} minutes."
+        return ApiError(429, "login_locked", message, {"Retry-After": str(seconds)})
     raise TypeError(f"no HTTP answer for {error!r}") from error
 
 

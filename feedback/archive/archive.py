@@ -5,12 +5,16 @@ from __future__ import annotations
 from types import TracebackType
 
 from feedback.archive.articles import Articles
+from feedback.archive.audit import AuditLog
 from feedback.archive.comments import Comments
 from feedback.archive.connection import Database
 from feedback.archive.flush import FlushLog
+from feedback.archive.logins import LoginFailures
+from feedback.archive.sessions import Sessions
 from feedback.archive.sites import Sites
 from feedback.archive.snapshots import Snapshots
 from feedback.archive.stale import StaleArticles
+from feedback.archive.users import Users
 from feedback.archive.votes import Votes
 
 
@@ -24,6 +28,10 @@ class Archive:
         self.flush = FlushLog(database)
         self.stale = StaleArticles(database)
         self.snapshots = Snapshots(database)
+        self.users = Users(database)
+        self.sessions = Sessions(database)
+        self.login_failures = LoginFailures(database)
+        self.audit = AuditLog(database)
 
     @classmethod
     async def open(cls, path: str) -> Archive:
