@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
-from feedback import api, demo
+from feedback import api, dashboard, demo
 from feedback.api import widget_script
 from feedback.api.cors import SiteCORSMiddleware
 from feedback.api.endpoint import Endpoint
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/widget.js", Endpoint(widget_script.widget_js), methods=["GET"]),
             Route("/widget.{digest}.js", Endpoint(widget_script.hashed_widget_js), methods=["GET"]),
             Route("/", Endpoint(demo.article_page), methods=["GET"]),
+            dashboard.dashboard,
         ],
         middleware=[Middleware(SiteCORSMiddleware)],
         exception_handlers={

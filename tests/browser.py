@@ -86,9 +86,10 @@ async def chromium() -> AsyncIterator[Browser]:
             await browser.close()
 
 
-async def open_page(browser: Browser, url: str, errors: list[str] | None = None) -> Page:
-    """A page in a fresh context; its uncaught errors and console errors go to `errors`."""
-    context = await browser.new_context()
+async def open_page(browser: Browser, url: str, errors: list[str] | None = None, bypass_csp: bool = False) -> Page:
+    """A page in a fresh context; its uncaught errors and console errors go to `errors`. With
+    `bypass_csp`, a test may inject scripts (axe-core) into a page whose policy forbids them."""
+    context = await browser.new_context(bypass_csp=bypass_csp)
     page = await context.new_page()
     if errors is not None:
         page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))

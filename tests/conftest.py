@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from feedback.archive import Archive
+from feedback.models import Site
 from feedback.settings import Settings
-from tests.support import LiveServer, RedisServer, add_site, serve
+from tests.dashboards import OTHER_SITE, Dashboard, add_user
+from tests.support import ORIGIN, SITE, LiveServer, RedisServer, add_site, serve
 
 
 @pytest.fixture(scope="session")
@@ -50,3 +53,15 @@ async def live(settings: Settings) -> AsyncIterator[LiveServer]:
     await add_site(settings)
     async with serve(settings) as server:
         yield server
+
+
+@pytest.fixture
+async def dashboard(settings: Settings) -> AsyncIterator[Dashboard]:
+    async with await Archive.open(settings.database_path) as archive:
+        await archive.sites.save(Site(SITE, (ORIGIN,)))
+        await archive.sites.save(Site(OTHER_SITE, (ORIGIN,)))
+    await add_user(settings, "admin@example.vn", "admin", [])
+    await add_user(settings, "editor@example.vn", "editor", [SITE])
+    await add_user(settings, "viewer@example.vn", "viewer", [SITE])
+    async with serve(settings) as live:
+        yield Dashboard(live)

@@ -8,8 +8,10 @@ from feedback.archive.articles import Articles
 from feedback.archive.audit import AuditLog
 from feedback.archive.comments import Comments
 from feedback.archive.connection import Database
+from feedback.archive.exports import Exports
 from feedback.archive.flush import FlushLog
 from feedback.archive.logins import LoginFailures
+from feedback.archive.reports import Reports
 from feedback.archive.sessions import Sessions
 from feedback.archive.sites import Sites
 from feedback.archive.snapshots import Snapshots
@@ -32,6 +34,8 @@ class Archive:
         self.sessions = Sessions(database)
         self.login_failures = LoginFailures(database)
         self.audit = AuditLog(database)
+        self.reports = Reports(database)
+        self.exports = Exports(database)
 
     @classmethod
     async def open(cls, path: str) -> Archive:

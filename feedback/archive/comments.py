@@ -12,9 +12,10 @@ from feedback.archive.connection import Database, now_ms
 from feedback.archive.stale import mark_stale
 from feedback.models import ArticleAbout, ArticleInfo, Comment, CommentStatus
 
-APPROVED_OF_ARTICLE = "site = ? AND article = ? AND status = 'approved'"
-"""The condition of an article's approved comments (parameters: site, article): what its public
-count counts."""
+APPROVED = "status = 'approved'"
+"""What a public count of comments counts."""
+APPROVED_OF_ARTICLE = f"site = ? AND article = ? AND {APPROVED}"
+"""The condition of an article's approved comments (parameters: site, article)."""
 
 _COLUMNS = "id, site, article, reader, author, body, status, created_at"
 
@@ -85,24 +86,28 @@ class Comments:
         )
         return [_comment(row) for row in rows]
 
-    async def moderate(self, ids: Sequence[str], status: CommentStatus | None) -> list[str]:
-        """Set the status of comments (None deletes them); returns the ids found.
+    async def moderate(self, ids: Sequence[str], status: CommentStatus | None, site: str | None = None) -> list[str]:
+        """Set the status of comments (None deletes them), of `site` only when given; returns
+        the ids found.
 
         Their articles' approved counts change, so Redis's copies of them are marked stale."""
-        placeholders = ", ".join("?" * len(ids))
         async with self._database.transaction() as connection:
             rows = await connection.execute_fetchall(
-                f"SELECT id, site, article FROM comments WHERE id IN ({placeholders})", ids
+                f"SELECT id, site, article FROM comments WHERE id IN ({', '.join('?' * len(ids))}) "
+                "AND (? IS NULL OR site = ?)",
+                (*ids, site, site),
             )
+            found = [comment_id for comment_id, _, _ in rows]
+            placeholders = ", ".join("?" * len(found))
             if status is None:
-                await connection.execute(f"DELETE FROM comments WHERE id IN ({placeholders})", ids)
+                await connection.execute(f"DELETE FROM comments WHERE id IN ({placeholders})", found)
             else:
                 await connection.execute(
                     f"UPDATE comments SET status = ?, moderated_at = ? WHERE id IN ({placeholders})",
-                    (status, now_ms(), *ids),
+                    (status, now_ms(), *found),
                 )
-            await mark_stale(connection, {(site, article) for _, site, article in rows}, votes_changed=False)
-        return [comment_id for comment_id, _, _ in rows]
+            await mark_stale(connection, {(row_site, article) for _, row_site, article in rows}, votes_changed=False)
+        return found
 
     async def record_direct(self, comment: Comment, about: ArticleAbout | None) -> None:
         """Store a comment that could not go through Redis, and mark Redis's copy of its article stale."""

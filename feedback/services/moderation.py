@@ -32,7 +32,13 @@ class CommentModeration:
             raise UnknownSite(site)
         return await self._archive.comments.for_editors(site, status, article, before, limit)
 
-    async def decide(self, action: ModerationAction, ids: Sequence[str]) -> list[str]:
+    async def decide(
+        self, action: ModerationAction, ids: Sequence[str], actor: str = "cli", site: str | None = None
+    ) -> list[str]:
         """Apply `action` to the comments `ids`; the ids found. A decision shows in comment lists
-        at once, and in the articles' counts (in Redis) after the next flush."""
-        return await self._archive.comments.moderate(list(dict.fromkeys(ids)), STATUS_AFTER[action])
+        at once, and in the articles' counts (in Redis) after the next flush. With `site`, only
+        that site's comments are touched. Audited."""
+        found = await self._archive.comments.moderate(list(dict.fromkeys(ids)), STATUS_AFTER[action], site)
+        if found:
+            await self._archive.audit.add(actor, f"comments.{action}", site, {"comments": found})
+        return found

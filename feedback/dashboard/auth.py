@@ -1,0 +1,86 @@
+"""Who is asking: the session behind the cookie, the CSRF token a form must carry, and where a
+login may send its user on."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from collections.abc import Awaitable, Callable
+from urllib.parse import quote
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from feedback.api.clients import client_address
+from feedback.archive.sessions import Session
+from feedback.services import Services
+from feedback.services.accounts import SESSION_SECONDS
+
+SESSION_COOKIE = "feedback_session"
+# Before a login there is no session to bind a form's CSRF token to: it is bound to this cookie.
+LOGIN_COOKIE = "feedback_login"
+PATH = "/dashboard"
+
+SignedInView = Callable[[Request, Services, Session], Awaitable[Response]]
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.scope["state"]["services"]
+    return services
+
+
+def signed_in(view: SignedInView) -> Callable[[Request], Awaitable[Response]]:
+    """A view for users with a session; others are sent to the login page, and back after it."""
+
+    @functools.wraps(view)
+    async def checked(request: Request) -> Response:
+        services = services_of(request)
+        token = request.cookies.get(SESSION_COOKIE)
+        session = await services.accounts.session(token) if token else None
+        if session is None:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"{PATH}/login?next={quote(target, safe='')}", status_code=303)
+        return await view(request, services, session)
+
+    return checked
+
+
+def csrf_matches(form: FormData, expected: str | None) -> bool:
+    given = form.get("csrf_token")
+    return isinstance(given, str) and expected is not None and secrets.compare_digest(given, expected)
+
+
+def safe_next(target: str | None) -> str:
+    """Only an address of the dashboard itself: never another site (`//evil.example`)."""
+    if target and target.startswith(f"{PATH}/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return f"{PATH}/"
+
+
+def address_key(request: Request, services: Services) -> str:
+    """The client's address as the lockout counts it: keyed with the secret, never stored raw."""
+    address = client_address(request.scope, services.settings.trusted_proxies) or ""
+    return hashlib.blake2b(address.encode(), key=services.settings.secret.encode()[:64], digest_size=16).hexdigest()
+
+
+def set_cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=PATH,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+
+
+def start_session(response: Response, request: Request, token: str) -> None:
+    set_cookie(response, request, SESSION_COOKIE, token, SESSION_SECONDS)
+    response.delete_cookie(LOGIN_COOKIE, path=PATH)
+
+
+def end_session(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path=PATH)

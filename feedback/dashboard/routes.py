@@ -1,0 +1,25 @@
+"""The dashboard's routes, mounted at /dashboard, with its security headers on every response."""
+
+from __future__ import annotations
+
+from starlette.middleware import Middleware
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from feedback.dashboard.security import SecurityHeaders
+from feedback.dashboard.views import export, login, moderation, overview
+
+dashboard = Mount(
+    "/dashboard",
+    routes=[
+        Route("/", overview.overview, methods=["GET"]),
+        Route("/login", login.login_page, methods=["GET"]),
+        Route("/login", login.log_in, methods=["POST"]),
+        Route("/logout", login.log_out, methods=["POST"]),
+        Route("/sites/{site}/moderation", moderation.desk, methods=["GET"]),
+        Route("/sites/{site}/moderation", moderation.moderate, methods=["POST"]),
+        Route("/sites/{site}/export", export.export, methods=["GET"]),
+        Mount("/static", StaticFiles(packages=[("feedback.dashboard", "static")]), name="static"),
+    ],
+    middleware=[Middleware(SecurityHeaders)],
+)

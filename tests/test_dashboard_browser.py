@@ -1,0 +1,70 @@
+"""The dashboard in real headless Chromium: an editor logs in, approves a comment, and the
+reader's widget shows it; every page passes an axe-core scan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page, expect
+
+from feedback.archive import Archive
+from feedback.models import Site
+from feedback.services.accounts import Accounts
+from feedback.settings import Settings
+from tests.browser import chromium, host_site, open_page
+from tests.support import READER, SITE, LiveServer, flush, serve
+
+AXE = Path(__file__).resolve().parent.parent / "widget" / "node_modules" / "axe-core" / "axe.min.js"
+PASSWORD = "mật-khẩu-đủ-dài"
+
+
+async def no_axe_violations(page: Page) -> None:
+    await page.add_script_tag(path=str(AXE))
+    violations = await page.evaluate(
+        "async () => (await axe.run(document)).violations.map(v => `${v.id} ${v.nodes.map(n => n.target)}`)"
+    )
+    assert violations == [], (page.url, violations)
+
+
+@pytest.fixture
+async def live_with_editor(settings: Settings) -> AsyncIterator[tuple[LiveServer, str]]:
+    async with host_site() as host:
+        async with await Archive.open(settings.database_path) as archive:
+            await archive.sites.save(Site(SITE, (host.url,)))
+            await Accounts(archive).add("lan@example.vn", PASSWORD, "editor", [SITE], "vi", "test")
+        async with serve(settings) as live:
+            widget = f'<feedback-widget site="{SITE}" article="bai-1"></feedback-widget>'
+            yield live, host.page("article", widget, api=live.url)
+
+
+async def test_an_editor_approves_a_comment_and_readers_see_it(live_with_editor: tuple[LiveServer, str]) -> None:
+    live, article_page = live_with_editor
+    posted = await live.client.post(
+        live.article_url("bai-1") + "/comments", json={"reader": READER, "body": "Bài viết <b>rất</b> hay"}
+    )
+    assert posted.status_code == 202
+    await flush(live.settings)
+    async with chromium() as browser:
+        page = await open_page(browser, live.url + "/dashboard/sites/vnexpress/moderation", bypass_csp=True)
+        # Before a login the page speaks the browser's language (English here), after it the user's.
+        await expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+        await no_axe_violations(page)
+        await page.get_by_label("E-mail").fill("lan@example.vn")
+        await page.get_by_label("Password").fill(PASSWORD)
+        await page.get_by_role("button", name="Log in").click()
+        await expect(page.get_by_role("heading", name="Duyệt bình luận · vnexpress")).to_be_visible()
+        await expect(page.get_by_text("Bài viết <b>rất</b> hay")).to_be_visible()
+        await no_axe_violations(page)
+        await page.get_by_role("checkbox").first.check()
+        await page.get_by_role("button", name="Duyệt", exact=True).click()
+        await expect(page.get_by_text("Đã xử lý 1 bình luận.")).to_be_visible()
+        await page.get_by_role("link", name="Tổng quan").click()
+        await expect(page.get_by_role("heading", name="Tổng quan")).to_be_visible()
+        await no_axe_violations(page)
+
+        await flush(live.settings)  # the approved count reaches Redis with the next flush
+        reader = await open_page(browser, article_page)
+        await reader.get_by_text("Bình luận (1)").click()
+        await expect(reader.locator("feedback-widget li p.body")).to_have_text("Bài viết <b>rất</b> hay")
