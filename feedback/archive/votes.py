@@ -43,8 +43,23 @@ WHERE excluded.version > votes.version
 """
 
 
+_DELTAS = ", ".join(
+    f"sum((coalesce(new_score, 0) = {score}) - (coalesce(old_score, 0) = {score}))" for score in range(1, 6)
+)
+# Adds the counted events logged after a given id to the per-day aggregates.
+_ADD_TO_DAYS = f"""
+INSERT INTO daily_votes (site, article, day, delta_1, delta_2, delta_3, delta_4, delta_5, changes)
+SELECT site, article, at / 86400000, {_DELTAS}, count(*) FROM vote_events WHERE id > ? AND NOT suspect
+GROUP BY site, article, at / 86400000
+ON CONFLICT (site, article, day) DO UPDATE SET
+delta_1 = delta_1 + excluded.delta_1, delta_2 = delta_2 + excluded.delta_2, delta_3 = delta_3 + excluded.delta_3,
+delta_4 = delta_4 + excluded.delta_4, delta_5 = delta_5 + excluded.delta_5, changes = changes + excluded.changes
+"""
+
+
 async def apply_vote_events(connection: aiosqlite.Connection, events: Iterable[VoteEvent]) -> None:
-    """Inside a transaction: apply vote events in order, newest version per reader winning."""
+    """Inside a transaction: apply vote events in order, newest version per reader winning, and
+    add what changed to the per-day aggregates."""
     await connection.execute(
         "CREATE TEMP TABLE IF NOT EXISTS incoming (seq INTEGER PRIMARY KEY, site TEXT, article TEXT, "
         "reader TEXT, score INTEGER, version INTEGER, at INTEGER, suspect INTEGER)"
@@ -57,7 +72,9 @@ async def apply_vote_events(connection: aiosqlite.Connection, events: Iterable[V
             for e in events
         ),
     )
+    (last_logged,) = next(iter(await connection.execute_fetchall("SELECT coalesce(max(id), 0) FROM vote_events")))
     await connection.execute(_LOG_EVENTS)
+    await connection.execute(_ADD_TO_DAYS, (last_logged,))
     await connection.execute(_UPSERT_LATEST)
 
 
