@@ -41,6 +41,7 @@ async def live_with_editor(settings: Settings) -> AsyncIterator[tuple[LiveServer
 
 async def test_an_editor_approves_a_comment_and_readers_see_it(live_with_editor: tuple[LiveServer, str]) -> None:
     live, article_page = live_with_editor
+    await live.vote("bai-1", READER, 4)
     posted = await live.client.post(
         live.article_url("bai-1") + "/comments", json={"reader": READER, "body": "Bài viết <b>rất</b> hay"}
     )
@@ -62,6 +63,9 @@ async def test_an_editor_approves_a_comment_and_readers_see_it(live_with_editor:
         await expect(page.get_by_text("Đã xử lý 1 bình luận.")).to_be_visible()
         await page.get_by_role("link", name="Tổng quan").click()
         await expect(page.get_by_role("heading", name="Tổng quan")).to_be_visible()
+        await no_axe_violations(page)
+        await page.get_by_role("link", name=SITE, exact=True).click()
+        await expect(page.get_by_role("heading", name=f"Bài viết · {SITE}")).to_be_visible()
         await no_axe_violations(page)
 
         await flush(live.settings)  # the approved count reaches Redis with the next flush

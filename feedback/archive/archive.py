@@ -11,7 +11,7 @@ from feedback.archive.connection import Database
 from feedback.archive.exports import Exports
 from feedback.archive.flush import FlushLog
 from feedback.archive.logins import LoginFailures
-from feedback.archive.reports import Reports
+from feedback.archive.reports import ArticleList, Reports
 from feedback.archive.sessions import Sessions
 from feedback.archive.sites import Sites
 from feedback.archive.snapshots import Snapshots
@@ -35,6 +35,7 @@ class Archive:
         self.login_failures = LoginFailures(database)
         self.audit = AuditLog(database)
         self.reports = Reports(database)
+        self.article_list = ArticleList(database)
         self.exports = Exports(database)
 
     @classmethod

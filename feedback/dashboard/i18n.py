@@ -42,6 +42,13 @@ STRINGS: dict[Language, dict[str, str]] = {
         "bad_export": "Yêu cầu xuất dữ liệu không hợp lệ: what=ratings|events|comments, format=csv|json, "
         "from/to=YYYY-MM-DD.",
         "export": "Xuất dữ liệu",
+        "articles_title": "Bài viết",
+        "search": "Tìm",
+        "matching": "{n} bài viết",
+        "ranked": "Xếp hạng",
+        "distribution": "Phân bố",
+        "last_activity": "Hoạt động gần nhất",
+        "pages": "Trang",
     },
     "en": {
         "dashboard": "Dashboard",
@@ -78,6 +85,13 @@ STRINGS: dict[Language, dict[str, str]] = {
         "reader": "Reader",
         "bad_export": "Not a valid export: what=ratings|events|comments, format=csv|json, from/to=YYYY-MM-DD.",
         "export": "Export",
+        "articles_title": "Articles",
+        "search": "Search",
+        "matching": "{n} articles",
+        "ranked": "Ranked",
+        "distribution": "Distribution",
+        "last_activity": "Last activity",
+        "pages": "Pages",
     },
 }
 

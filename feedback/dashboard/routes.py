@@ -7,7 +7,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from feedback.dashboard.security import SecurityHeaders
-from feedback.dashboard.views import export, login, moderation, overview
+from feedback.dashboard.views import articles, export, login, moderation, overview
 
 dashboard = Mount(
     "/dashboard",
@@ -18,6 +18,7 @@ dashboard = Mount(
         Route("/logout", login.log_out, methods=["POST"]),
         Route("/sites/{site}/moderation", moderation.desk, methods=["GET"]),
         Route("/sites/{site}/moderation", moderation.moderate, methods=["POST"]),
+        Route("/sites/{site}/articles", articles.articles, methods=["GET"]),
         Route("/sites/{site}/export", export.export, methods=["GET"]),
         Mount("/static", StaticFiles(packages=[("feedback.dashboard", "static")]), name="static"),
     ],

@@ -22,6 +22,14 @@ def _environment() -> Environment:
     )
 
 
+def _date(milliseconds: int) -> str:
+    return datetime.fromtimestamp(milliseconds / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _iso(milliseconds: int) -> str:
+    return datetime.fromtimestamp(milliseconds / 1000, UTC).isoformat(timespec="seconds")
+
+
 def render(request: Request, template: str, user: User | None, status_code: int = 200, **context: Any) -> HTMLResponse:
     lang = language(user.lang if user else None, request.headers.get("accept-language", ""))
     words = STRINGS[lang]
@@ -36,5 +44,5 @@ def render(request: Request, template: str, user: User | None, status_code: int 
 
     as_of = datetime.now(UTC).strftime("%H:%M:%S UTC")
     page = _environment().get_template(template)
-    html = page.render(t=t, decimal=decimal, lang=lang, user=user, as_of=as_of, **context)
+    html = page.render(t=t, decimal=decimal, date=_date, iso=_iso, lang=lang, user=user, as_of=as_of, **context)
     return HTMLResponse(html, status_code=status_code)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from feedback.archive import Archive
 from feedback.archive.exports import COMMENTS_COLUMNS, EVENTS_COLUMNS, RATINGS_COLUMNS
-from feedback.archive.reports import SiteFigures
+from feedback.archive.reports import ArticleRow, SiteFigures
 
 Export = Literal["ratings", "events", "comments"]
 
@@ -19,6 +19,12 @@ class SiteReports:
 
     async def figures(self, site: str) -> SiteFigures:
         return await self._archive.reports.site_figures(site)
+
+    async def articles(
+        self, site: str, search: str, order: str, page: int, per_page: int
+    ) -> tuple[list[ArticleRow], int]:
+        """A page (from 1) of the site's rated articles, and how many match."""
+        return await self._archive.article_list.page(site, search, order, per_page, (page - 1) * per_page)
 
     def export(
         self, what: Export, site: str, from_ms: int, to_ms: int

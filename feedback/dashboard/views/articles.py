@@ -1,0 +1,43 @@
+"""A site's articles: what readers think of each, ranked, searchable, sortable, in pages."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from feedback.archive.reports import ARTICLE_ORDER
+from feedback.archive.sessions import Session
+from feedback.dashboard.auth import signed_in
+from feedback.dashboard.templating import render
+from feedback.services import Services
+
+PER_PAGE = 50
+
+
+@signed_in
+async def articles(request: Request, services: Services, session: Session) -> Response:
+    site = request.path_params["site"]
+    user = session.user
+    if not user.may_read(site) or await services.sites.get(site) is None:
+        return render(request, "error.html", user, status_code=404, message="not_found")
+    query = request.query_params
+    order = query.get("sort", "ranked")
+    order = order if order in ARTICLE_ORDER else "ranked"
+    search = query.get("q", "")[:200]
+    page_text = query.get("page", "1")
+    page = int(page_text) if page_text.isascii() and page_text.isdigit() and 0 < int(page_text) < 10**6 else 1
+    rows, matching = await services.reports.articles(site, search, order, page, PER_PAGE)
+    return render(
+        request,
+        "articles.html",
+        user,
+        csrf_token=session.csrf_token,
+        site=site,
+        rows=rows,
+        matching=matching,
+        page=page,
+        pages=max(1, -(-matching // PER_PAGE)),
+        sort=order,
+        sorts=list(ARTICLE_ORDER),
+        search=search,
+    )
