@@ -14,6 +14,7 @@ from feedback.models import Site
 from feedback.services.accounts import Accounts
 from feedback.settings import Settings
 from tests.browser import chromium, host_site, open_page
+from tests.dashboards import Dashboard
 from tests.support import READER, SITE, LiveServer, flush, serve
 
 AXE = Path(__file__).resolve().parent.parent / "widget" / "node_modules" / "axe-core" / "axe.min.js"
@@ -72,3 +73,15 @@ async def test_an_editor_approves_a_comment_and_readers_see_it(live_with_editor:
         reader = await open_page(browser, article_page)
         await reader.get_by_text("Bình luận (1)").click()
         await expect(reader.locator("feedback-widget li p.body")).to_have_text("Bài viết <b>rất</b> hay")
+
+
+async def test_every_page_passes_an_axe_scan(dashboard: Dashboard) -> None:
+    async with chromium() as browser:
+        page = await open_page(browser, dashboard.live.url + "/dashboard/login", bypass_csp=True)
+        await page.get_by_label("E-mail").fill("admin@example.vn")
+        await page.get_by_label("Password").fill(PASSWORD)
+        await page.get_by_role("button", name="Log in").click()
+        await expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+        for path in ("users", "audit", f"sites/{SITE}/articles", f"sites/{SITE}/moderation", "sites/nowhere/articles"):
+            await page.goto(f"{dashboard.live.url}/dashboard/{path}")
+            await no_axe_violations(page)

@@ -15,6 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from feedback.archive import Archive
+from feedback.archive.audit import AuditEntry
 from feedback.archive.sessions import Session
 from feedback.errors import EmailTaken, InvalidInput, LoginLocked, LoginRefused
 from feedback.models import Language, Role, User
@@ -63,6 +64,10 @@ class Accounts:
 
     async def users(self) -> list[User]:
         return await self._archive.users.all()
+
+    async def audit(self, limit: int) -> list[AuditEntry]:
+        """The latest entries of the audit log, newest first."""
+        return await self._archive.audit.latest(limit)
 
     async def remove(self, email: str, actor: str) -> bool:
         removed = await self._archive.users.remove(email)
