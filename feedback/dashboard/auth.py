@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from feedback.api.clients import client_address
 from feedback.archive.sessions import Session
+from feedback.dashboard.templating import render
 from feedback.services import Services
 from feedback.services.accounts import SESSION_SECONDS
 
@@ -24,6 +25,7 @@ LOGIN_COOKIE = "feedback_login"
 PATH = "/dashboard"
 
 SignedInView = Callable[[Request, Services, Session], Awaitable[Response]]
+SiteView = Callable[[Request, Services, Session, str], Awaitable[Response]]
 
 
 def services_of(request: Request) -> Services:
@@ -43,6 +45,21 @@ def signed_in(view: SignedInView) -> Callable[[Request], Awaitable[Response]]:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"{PATH}/login?next={quote(target, safe='')}", status_code=303)
         return await view(request, services, session)
+
+    return checked
+
+
+def site_view(view: SiteView) -> Callable[[Request], Awaitable[Response]]:
+    """A view of the site in the path, for users who may read it: others get 404, as for a site
+    that does not exist (nothing tells them which sites there are)."""
+
+    @signed_in
+    @functools.wraps(view)
+    async def checked(request: Request, services: Services, session: Session) -> Response:
+        site = request.path_params["site"]
+        if not session.user.may_read(site) or await services.sites.get(site) is None:
+            return render(request, "error.html", session.user, status_code=404, message="not_found")
+        return await view(request, services, session, site)
 
     return checked
 

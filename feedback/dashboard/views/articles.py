@@ -7,19 +7,16 @@ from starlette.responses import Response
 
 from feedback.archive.reports import ARTICLE_ORDER
 from feedback.archive.sessions import Session
-from feedback.dashboard.auth import signed_in
+from feedback.dashboard.auth import site_view
 from feedback.dashboard.templating import render
 from feedback.services import Services
 
 PER_PAGE = 50
 
 
-@signed_in
-async def articles(request: Request, services: Services, session: Session) -> Response:
-    site = request.path_params["site"]
+@site_view
+async def articles(request: Request, services: Services, session: Session, site: str) -> Response:
     user = session.user
-    if not user.may_read(site) or await services.sites.get(site) is None:
-        return render(request, "error.html", user, status_code=404, message="not_found")
     query = request.query_params
     order = query.get("sort", "ranked")
     order = order if order in ARTICLE_ORDER else "ranked"

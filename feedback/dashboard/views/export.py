@@ -15,7 +15,7 @@ from starlette.responses import Response, StreamingResponse
 
 from feedback import json
 from feedback.archive.sessions import Session
-from feedback.dashboard.auth import signed_in
+from feedback.dashboard.auth import site_view
 from feedback.dashboard.templating import render
 from feedback.services import Services
 from feedback.services.reports import Export
@@ -27,12 +27,9 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FORMATS = {"csv": ("text/csv; charset=utf-8", "csv"), "json": ("application/x-ndjson; charset=utf-8", "ndjson")}
 
 
-@signed_in
-async def export(request: Request, services: Services, session: Session) -> Response:
-    site = request.path_params["site"]
+@site_view
+async def export(request: Request, services: Services, session: Session, site: str) -> Response:
     user = session.user
-    if not user.may_read(site) or await services.sites.get(site) is None:
-        return render(request, "error.html", user, status_code=404, message="not_found")
     query = request.query_params
     what, kind = query.get("what", "ratings"), query.get("format", "csv")
     try:

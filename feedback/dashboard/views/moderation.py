@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 
 from feedback import validation
 from feedback.archive.sessions import Session
-from feedback.dashboard.auth import PATH, csrf_matches, signed_in
+from feedback.dashboard.auth import PATH, csrf_matches, site_view
 from feedback.dashboard.templating import render
 from feedback.errors import InvalidInput
 from feedback.models import CommentStatus
@@ -19,12 +19,9 @@ from feedback.services.moderation import ModerationAction
 _PAGE = 100
 
 
-@signed_in
-async def desk(request: Request, services: Services, session: Session) -> Response:
-    site = request.path_params["site"]
+@site_view
+async def desk(request: Request, services: Services, session: Session, site: str) -> Response:
     user = session.user
-    if not user.may_read(site) or await services.sites.get(site) is None:
-        return render(request, "error.html", user, status_code=404, message="not_found")
     status = request.query_params.get("status", "pending")
     if status not in get_args(CommentStatus):
         status = "pending"
@@ -43,12 +40,9 @@ async def desk(request: Request, services: Services, session: Session) -> Respon
     )
 
 
-@signed_in
-async def moderate(request: Request, services: Services, session: Session) -> Response:
-    site = request.path_params["site"]
+@site_view
+async def moderate(request: Request, services: Services, session: Session, site: str) -> Response:
     user = session.user
-    if not user.may_read(site) or await services.sites.get(site) is None:
-        return render(request, "error.html", user, status_code=404, message="not_found")
     form = await request.form()
     if not user.may_moderate(site) or not csrf_matches(form, session.csrf_token):
         return render(request, "error.html", user, status_code=403, message="forbidden")
