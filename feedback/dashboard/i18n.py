@@ -59,6 +59,13 @@ STRINGS: dict[Language, dict[str, str]] = {
         "who": "Ai",
         "what": "Việc",
         "detail": "Chi tiết",
+        "settings": "Cài đặt",
+        "origins": "Các origin được phép (mỗi dòng một)",
+        "blocked_words": "Từ bị chặn (mỗi dòng một)",
+        "moderation_mode": "Chế độ duyệt",
+        "scale": "Thang điểm",
+        "save": "Lưu",
+        "snippet": "Mã nhúng",
     },
     "en": {
         "dashboard": "Dashboard",
@@ -112,6 +119,13 @@ STRINGS: dict[Language, dict[str, str]] = {
         "who": "Who",
         "what": "What",
         "detail": "Detail",
+        "settings": "Settings",
+        "origins": "Allowed origins (one a line)",
+        "blocked_words": "Blocked words (one a line)",
+        "moderation_mode": "Moderation",
+        "scale": "Scale",
+        "save": "Save",
+        "snippet": "Embed snippet",
     },
 }
 

@@ -7,7 +7,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from feedback.dashboard.security import SecurityHeaders
-from feedback.dashboard.views import admin, articles, export, login, moderation, overview
+from feedback.dashboard.views import admin, articles, export, login, moderation, overview, settings
 
 dashboard = Mount(
     "/dashboard",
@@ -20,6 +20,8 @@ dashboard = Mount(
         Route("/sites/{site}/moderation", moderation.moderate, methods=["POST"]),
         Route("/sites/{site}/articles", articles.articles, methods=["GET"]),
         Route("/sites/{site}/export", export.export, methods=["GET"]),
+        Route("/sites/{site}/settings", settings.settings, methods=["GET"]),
+        Route("/sites/{site}/settings", settings.change_settings, methods=["POST"]),
         Route("/users", admin.users, methods=["GET"]),
         Route("/users", admin.change_users, methods=["POST"]),
         Route("/audit", admin.audit, methods=["GET"]),

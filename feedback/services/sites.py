@@ -35,8 +35,8 @@ class SiteAdmin:
     def __init__(self, archive: Archive) -> None:
         self._archive = archive
 
-    async def save(self, site_id: str, changes: SiteChanges) -> Site:
-        """Create the site, or change the settings given. Raises NewSiteNeedsOrigins."""
+    async def save(self, site_id: str, changes: SiteChanges, actor: str = "cli") -> Site:
+        """Create the site, or change the settings given. Raises NewSiteNeedsOrigins. Audited."""
         site = await self._archive.sites.get(site_id)
         if site is None:
             if not changes.origins:
@@ -51,7 +51,14 @@ class SiteAdmin:
         if changes.blocked_words is not None:
             site = replace(site, blocked_words=tuple(dict.fromkeys(changes.blocked_words)))
         await self._archive.sites.save(site)
+        await self._archive.audit.add(actor, "site.save", site.id, {
+            "origins": list(site.origins), "moderation": site.moderation, "scale": site.scale,
+            "blocked_words": list(site.blocked_words),
+        })  # fmt: skip
         return site
+
+    async def get(self, site_id: str) -> Site | None:
+        return await self._archive.sites.get(site_id)
 
     async def all(self) -> list[Site]:
         return await self._archive.sites.all()
