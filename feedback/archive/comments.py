@@ -68,6 +68,11 @@ class Comments:
             [_comment(row) for row in rows], {comment_id for (comment_id,) in found}, next(iter(counts))[0]
         )
 
+    async def count(self, site: str, status: CommentStatus) -> int:
+        rows = await self._database.fetch("SELECT count(*) FROM comments WHERE site = ? AND status = ?", (site, status))
+        count: int = rows[0][0]
+        return count
+
     async def for_editors(
         self, site: str, status: CommentStatus | None, article: str | None, before: str | None, limit: int
     ) -> list[Comment]:

@@ -7,7 +7,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from feedback.dashboard.security import SecurityHeaders
-from feedback.dashboard.views import admin, articles, export, login, moderation, overview, settings
+from feedback.dashboard.views import admin, articles, export, live, login, moderation, overview, settings
 
 dashboard = Mount(
     "/dashboard",
@@ -18,6 +18,7 @@ dashboard = Mount(
         Route("/logout", login.log_out, methods=["POST"]),
         Route("/sites/{site}/moderation", moderation.desk, methods=["GET"]),
         Route("/sites/{site}/moderation", moderation.moderate, methods=["POST"]),
+        Route("/sites/{site}/moderation/waiting", live.waiting, methods=["GET"]),
         Route("/sites/{site}/articles", articles.articles, methods=["GET"]),
         Route("/sites/{site}/export", export.export, methods=["GET"]),
         Route("/sites/{site}/settings", settings.settings, methods=["GET"]),

@@ -32,6 +32,10 @@ class CommentModeration:
             raise UnknownSite(site)
         return await self._archive.comments.for_editors(site, status, article, before, limit)
 
+    async def waiting(self, site: str) -> int:
+        """How many comments of the site wait for an editor (as of the last flush)."""
+        return await self._archive.comments.count(site, "pending")
+
     async def decide(
         self, action: ModerationAction, ids: Sequence[str], actor: str = "cli", site: str | None = None
     ) -> list[str]:

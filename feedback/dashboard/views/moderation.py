@@ -37,6 +37,7 @@ async def desk(request: Request, services: Services, session: Session, site: str
         comments=comments,
         may_moderate=user.may_moderate(site),
         decided=request.query_params.get("decided"),
+        waiting=await services.moderation.waiting(site),
     )
 
 
