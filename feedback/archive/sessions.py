@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from feedback.archive.connection import Database, now_ms
-from feedback.archive.users import USER_QUERY, user_from_row
+from feedback.archive.users import one_user
 from feedback.models import User
 
 
@@ -32,15 +32,14 @@ class Sessions:
     async def find(self, token_hash: str) -> Session | None:
         """The live session of that token, if any."""
         rows = await self._database.fetch(
-            f"SELECT * FROM (SELECT token_hash, csrf_token, expires_at, user_id FROM sessions "
-            "WHERE token_hash = ? AND expires_at > ?) AS live "
-            f"JOIN ({USER_QUERY} GROUP BY u.id) AS found ON found.id = live.user_id",
+            "SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?",
             (token_hash, now_ms()),
         )
         if not rows:
             return None
-        _, csrf_token, expires_at, _, *user = rows[0]
-        return Session(user_from_row(user), csrf_token, expires_at)
+        user_id, csrf_token, expires_at = rows[0]
+        user = await one_user(self._database, "u.id = ?", user_id)
+        return Session(user, csrf_token, expires_at) if user is not None else None
 
     async def remove(self, token_hash: str) -> None:
         async with self._database.transaction() as connection:

@@ -39,8 +39,7 @@ class Users:
         return [user_from_row(row) for row in rows]
 
     async def by_email(self, email: str) -> User | None:
-        rows = await self._database.fetch(f"{USER_QUERY} WHERE u.email = ? GROUP BY u.id", (email,))
-        return user_from_row(rows[0]) if rows else None
+        return await one_user(self._database, "u.email = ?", email)
 
     async def password_hash(self, email: str) -> str | None:
         rows = await self._database.fetch("SELECT password_hash FROM users WHERE email = ?", (email,))
@@ -69,6 +68,12 @@ async def _set_sites(connection: aiosqlite.Connection, user_id: int, sites: Sequ
     await connection.executemany(
         "INSERT INTO user_sites (user_id, site) VALUES (?, ?)", ((user_id, site) for site in dict.fromkeys(sites))
     )
+
+
+async def one_user(database: Database, condition: str, value: object) -> User | None:
+    """The user for whom `condition` (on `users AS u`, with one parameter) holds, if any."""
+    rows = await database.fetch(f"{USER_QUERY} WHERE {condition} GROUP BY u.id", (value,))
+    return user_from_row(rows[0]) if rows else None
 
 
 def user_from_row(row: Sequence[Any]) -> User:

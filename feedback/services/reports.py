@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -39,7 +39,7 @@ class SiteReports:
 
 
 async def _records(
-    columns: tuple[str, ...], rows: AsyncIterator[tuple[Any, ...]], shape: Any
+    columns: tuple[str, ...], rows: AsyncIterator[tuple[Any, ...]], shape: Callable[[tuple[Any, ...]], tuple[Any, ...]]
 ) -> AsyncIterator[dict[str, Any]]:
     async for row in rows:
         yield dict(zip(columns, shape(row), strict=True))

@@ -19,6 +19,12 @@ local votes = #KEYS - 2
 -- A script is not rolled back when it fails half-way, and reading a key that is not an article
 -- hash fails: so every vote's state is read before any is written, and a batch is applied whole
 -- or not at all. A state read then serves its vote unless an earlier vote wrote to its article.
+-- A vote's state: counts, approved comments, the reader's score (counted, suspect) and, only
+-- when its page sent a title or url, the article's ([9], [10]: false when it has none yet).
+local function read_state(key, reader, about)
+  if not about then return redis.call('HMGET', key, '#1', '#2', '#3', '#4', '#5', '#c', reader, '!' .. reader) end
+  return redis.call('HMGET', key, '#1', '#2', '#3', '#4', '#5', '#c', reader, '!' .. reader, '#t', '#u')
+end
 local changes, addresses, readers, sites, articles, scores, states = {}, {}, {}, {}, {}, {}, {}
 local titles, urls = {}, {}
 for i = 1, votes do
@@ -26,7 +32,7 @@ for i = 1, votes do
   local score, reader, site, article = string.match(change, '^(%d)\t([^\t]+)\t([^\t]+)\t(.*)$')
   changes[i], addresses[i], readers[i], sites[i], scores[i] = change, address, reader, site, tonumber(score)
   articles[i], titles[i], urls[i] = article, title, url
-  states[i] = redis.call('HMGET', KEYS[2 + i], '#1', '#2', '#3', '#4', '#5', '#c', reader, '!' .. reader, '#t', '#u')
+  states[i] = read_state(KEYS[2 + i], reader, title ~= '' or url ~= '')
 end
 redis.call('HSETNX', meta, 'epoch', ARGV[1])
 local rate_count, rate_period, cap = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -41,7 +47,7 @@ for i = 1, votes do
   local change, address, reader, site, score = changes[i], addresses[i], readers[i], sites[i], scores[i]
   local state = states[i]
   if written[key] then
-    state = redis.call('HMGET', key, '#1', '#2', '#3', '#4', '#5', '#c', reader, '!' .. reader, '#t', '#u')
+    state = read_state(key, reader, titles[i] ~= '' or urls[i] ~= '')
   end
   -- Tables are made at their full size: growing one to six entries costs more than filling it.
   local counts = {0, 0, 0, 0, 0, 0}
@@ -54,7 +60,9 @@ for i = 1, votes do
     if wait > 0 then status = 2 end
   end
   if status == 1 then
-    if note_about(events, key, site, articles[i], titles[i], urls[i], state[9], state[10]) then written[key] = true end
+    if state[9] ~= nil and note_about(events, key, site, articles[i], titles[i], urls[i], state[9], state[10]) then
+      written[key] = true
+    end
     local counted, suspect_score = tonumber(state[7] or '0'), tonumber(state[8] or '0')
     local suspect = suspect_score > 0
     if counted == 0 and not suspect and score > 0 and cap and address ~= '' then
