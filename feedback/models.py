@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, Protocol, TypeVar
 
+from feedback.local_days import DEFAULT_TIME_ZONE
+
 Histogram = tuple[int, int, int, int, int]
 """Number of current votes for scores 1 to 5."""
 
@@ -36,6 +38,8 @@ class Site:
     moderation: Moderation = "pre"
     blocked_words: tuple[str, ...] = ()
     scale: Scale = "stars"
+    time_zone: str = DEFAULT_TIME_ZONE
+    """Where the site's days begin and end: its figures are per local day, its times shown there."""
 
 
 @dataclass(slots=True)

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from feedback.errors import InvalidInput
+from feedback.local_days import time_zones
 from feedback.models import Scale
 
 SITE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -107,6 +108,14 @@ def blocked_word(value: str) -> str:
     if not word:
         raise ValueError("a blocked word must not be empty")
     return word
+
+
+def time_zone(value: str) -> str:
+    """An IANA time zone name, e.g. Asia/Ho_Chi_Minh."""
+    zone = value.strip()
+    if zone not in time_zones():
+        raise ValueError(f"a time zone is an IANA name such as Asia/Ho_Chi_Minh, got {value!r}")
+    return zone
 
 
 def origin(value: str) -> str:

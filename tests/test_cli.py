@@ -62,17 +62,27 @@ def test_site_add_creates_the_database_and_site_list_shows_it(settings: Settings
     )
     assert result.returncode == 0, result.stderr
     listing = feedback(settings, "site", "list")
-    assert listing.stdout.splitlines() == ["bao-moi\thttps://baomoi.example.vn http://localhost:8080\tpre\t\tstars"]
+    assert listing.stdout.splitlines() == [
+        "bao-moi\thttps://baomoi.example.vn http://localhost:8080\tpre\t\tstars\tAsia/Ho_Chi_Minh"
+    ]
 
 
 def test_site_add_again_replaces_only_the_settings_given(settings: Settings) -> None:
     feedback(settings, "site", "add", "bao-moi", "--origin", "https://a.example", "--blocked-word", "cờ bạc")
     feedback(settings, "site", "add", "bao-moi", "--origin", "https://b.example")
-    assert feedback(settings, "site", "list").stdout.splitlines() == ["bao-moi\thttps://b.example\tpre\tcờ bạc\tstars"]
+    assert feedback(settings, "site", "list").stdout.splitlines() == [
+        "bao-moi\thttps://b.example\tpre\tcờ bạc\tstars\tAsia/Ho_Chi_Minh"
+    ]
     feedback(settings, "site", "add", "bao-moi", "--moderation", "post", "--blocked-word", "x", "--blocked-word", "y")
-    assert feedback(settings, "site", "list").stdout.splitlines() == ["bao-moi\thttps://b.example\tpost\tx, y\tstars"]
-    feedback(settings, "site", "add", "bao-moi", "--no-blocked-words", "--scale", "helpful")
-    assert feedback(settings, "site", "list").stdout.splitlines() == ["bao-moi\thttps://b.example\tpost\t\thelpful"]
+    assert feedback(settings, "site", "list").stdout.splitlines() == [
+        "bao-moi\thttps://b.example\tpost\tx, y\tstars\tAsia/Ho_Chi_Minh"
+    ]
+    feedback(
+        settings, "site", "add", "bao-moi", "--no-blocked-words", "--scale", "helpful", "--time-zone", "Asia/Tokyo"
+    )
+    assert feedback(settings, "site", "list").stdout.splitlines() == [
+        "bao-moi\thttps://b.example\tpost\t\thelpful\tAsia/Tokyo"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -85,6 +95,7 @@ def test_site_add_again_replaces_only_the_settings_given(settings: Settings) -> 
         (["site", "add", "ok", "--origin", "https://a.example", "--moderation", "later"], "--moderation"),
         (["site", "add", "ok", "--origin", "https://a.example", "--scale", "likes"], "--scale"),
         (["site", "add", "ok", "--origin", "https://a.example", "--blocked-word", " "], "blocked word"),
+        (["site", "add", "ok", "--origin", "https://a.example", "--time-zone", "Mars/Olympus"], "time zone"),
     ],
 )
 def test_site_add_rejects_bad_input_and_stores_nothing(settings: Settings, arguments: list[str], message: str) -> None:

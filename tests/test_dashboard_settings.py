@@ -8,7 +8,7 @@ from tests.dashboards import Dashboard, csrf_of
 from tests.support import ORIGIN, SITE
 
 FORM = {"origins": f"{ORIGIN}\nhttps://m.news.example.vn/", "moderation": "post", "scale": "helpful",
-        "blocked_words": "cờ bạc\ncasino"}  # fmt: skip
+        "blocked_words": "cờ bạc\ncasino", "time_zone": "Asia/Bangkok"}  # fmt: skip
 
 
 async def test_an_admin_changes_a_sites_settings(dashboard: Dashboard) -> None:
@@ -28,11 +28,12 @@ async def test_an_admin_changes_a_sites_settings(dashboard: Dashboard) -> None:
     async with await Archive.open(dashboard.live.settings.database_path) as archive:
         site = await archive.sites.get(SITE)
     assert site is not None
-    assert (site.origins, site.moderation, site.scale, site.blocked_words) == (
+    assert (site.origins, site.moderation, site.scale, site.blocked_words, site.time_zone) == (
         (ORIGIN, "https://m.news.example.vn"),
         "post",
         "helpful",
         ("cờ bạc", "casino"),
+        "Asia/Bangkok",
     )
 
 
@@ -40,7 +41,8 @@ async def test_bad_settings_are_refused_and_nothing_changes(dashboard: Dashboard
     async with dashboard.client() as admin:
         await dashboard.log_in(admin, "admin@example.vn")
         token = csrf_of((await admin.get(f"/dashboard/sites/{SITE}/settings")).text)
-        for change in ({"origins": "ftp://x.example"}, {"origins": ""}, {"scale": "likes"}, {"moderation": "later"}):
+        for change in ({"origins": "ftp://x.example"}, {"origins": ""}, {"scale": "likes"}, {"moderation": "later"},
+                       {"time_zone": "Mars/Olympus"}, {"time_zone": ""}):  # fmt: skip
             response = await admin.post(
                 f"/dashboard/sites/{SITE}/settings", data={"csrf_token": token, **FORM, **change}
             )

@@ -11,6 +11,7 @@ from pathlib import Path
 import aiosqlite
 
 from feedback.archive.migrations import all_migrations
+from feedback.local_days import local_day
 
 _BUSY_TIMEOUT_MS = 10_000
 
@@ -31,6 +32,7 @@ class Database:
         await connection.execute("PRAGMA journal_mode = WAL")
         await connection.execute("PRAGMA synchronous = FULL")
         await connection.execute("PRAGMA foreign_keys = ON")
+        await connection.create_function("local_day", 2, local_day, deterministic=True)
         database = cls(connection)
         await database._migrate()
         return database

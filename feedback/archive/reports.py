@@ -17,15 +17,6 @@ class SiteFigures:
     comments_by_status: dict[str, int]
 
 
-@dataclass(frozen=True)
-class DayOfVotes:
-    day: int
-    """UTC day: unix milliseconds // 86,400,000."""
-    deltas: tuple[int, int, int, int, int]
-    """How each score's count of counted votes changed that day."""
-    changes: int
-
-
 class Reports:
     def __init__(self, database: Database) -> None:
         self._database = database
@@ -39,18 +30,6 @@ class Reports:
         )
         (_, votes, average, articles), *statuses = rows
         return SiteFigures(site, votes, average, articles, {status: count for status, count, _, _ in statuses})
-
-    async def days(self, site: str, article: str, first_day: int, last_day: int) -> list[DayOfVotes]:
-        """An article's per-day changes, oldest first, from the aggregates the flusher keeps."""
-        rows = await self._database.fetch(
-            "SELECT day, delta_1, delta_2, delta_3, delta_4, delta_5, changes FROM daily_votes "
-            "WHERE site = ? AND article = ? AND day BETWEEN ? AND ? ORDER BY day",
-            (site, article, first_day, last_day),
-        )
-        return [
-            DayOfVotes(day, (one, two, three, four, five), changes)
-            for day, one, two, three, four, five, changes in rows
-        ]
 
 
 @dataclass(frozen=True)

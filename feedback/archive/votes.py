@@ -10,6 +10,7 @@ import aiosqlite
 from feedback.archive.articles import save_article_infos
 from feedback.archive.connection import Database
 from feedback.archive.stale import mark_stale
+from feedback.local_days import DEFAULT_TIME_ZONE
 from feedback.models import ArticleInfo, Histogram, VoteEvent
 
 # A counted vote: set (not withdrawn) and not suspect. Suspect votes are kept for editors only.
@@ -43,18 +44,32 @@ WHERE excluded.version > votes.version
 """
 
 
+_SCORES = range(1, 6)
+_GIVEN = ", ".join(f"sum(coalesce(e.new_score, 0) = {score})" for score in _SCORES)
 _DELTAS = ", ".join(
-    f"sum((coalesce(new_score, 0) = {score}) - (coalesce(old_score, 0) = {score}))" for score in range(1, 6)
+    f"sum((coalesce(e.new_score, 0) = {score}) - (coalesce(e.old_score, 0) = {score}))" for score in _SCORES
+)
+_COUNTS = [*(f"given_{score}" for score in _SCORES), *(f"delta_{score}" for score in _SCORES), "changes"]
+# The per-day aggregates of the counted events that `where` selects, by their site's local day.
+_DAYS_OF_EVENTS = (
+    f"INSERT INTO daily_votes (site, day, article, {', '.join(_COUNTS)}) "
+    f"SELECT e.site, local_day(coalesce(s.time_zone, '{DEFAULT_TIME_ZONE}'), e.at) AS local, e.article, "
+    f"{_GIVEN}, {_DELTAS}, count(*) FROM vote_events AS e LEFT JOIN sites AS s ON s.id = e.site "
+    "WHERE NOT e.suspect AND {where} GROUP BY e.site, local, e.article"
 )
 # Adds the counted events logged after a given id to the per-day aggregates.
-_ADD_TO_DAYS = f"""
-INSERT INTO daily_votes (site, article, day, delta_1, delta_2, delta_3, delta_4, delta_5, changes)
-SELECT site, article, at / 86400000, {_DELTAS}, count(*) FROM vote_events WHERE id > ? AND NOT suspect
-GROUP BY site, article, at / 86400000
-ON CONFLICT (site, article, day) DO UPDATE SET
-delta_1 = delta_1 + excluded.delta_1, delta_2 = delta_2 + excluded.delta_2, delta_3 = delta_3 + excluded.delta_3,
-delta_4 = delta_4 + excluded.delta_4, delta_5 = delta_5 + excluded.delta_5, changes = changes + excluded.changes
-"""
+_ADD_TO_DAYS = _DAYS_OF_EVENTS.format(where="e.id > ?") + (
+    " ON CONFLICT (site, day, article) DO UPDATE SET "
+    + ", ".join(f"{count} = {count} + excluded.{count}" for count in _COUNTS)
+)
+_SITE_DAYS = _DAYS_OF_EVENTS.format(where="e.site = ?")
+
+
+async def rebuild_days(connection: aiosqlite.Connection, site: str) -> None:
+    """Inside a transaction: sum a site's per-day aggregates afresh from its events (after its
+    time zone changed, its days did)."""
+    await connection.execute("DELETE FROM daily_votes WHERE site = ?", (site,))
+    await connection.execute(_SITE_DAYS, (site,))
 
 
 async def apply_vote_events(connection: aiosqlite.Connection, events: Iterable[VoteEvent]) -> None:

@@ -10,6 +10,7 @@ from feedback import validation
 from feedback.archive import Archive
 from feedback.cli.arguments import checked
 from feedback.errors import NewSiteNeedsOrigins
+from feedback.local_days import DEFAULT_TIME_ZONE
 from feedback.models import Moderation, Scale, Site
 from feedback.services.sites import SiteAdmin, SiteChanges
 from feedback.settings import Settings
@@ -44,6 +45,12 @@ def add_commands(commands: Any) -> None:
         choices=get_args(Scale),
         help="stars: readers give 1-5 stars (the default); helpful: 'Was this article helpful?' yes or no",
     )
+    add.add_argument(
+        "--time-zone",
+        type=checked(validation.time_zone),
+        metavar="ZONE",
+        help=f"the IANA time zone the site's days and times are in (default for a new site: {DEFAULT_TIME_ZONE})",
+    )
     blocked = add.add_mutually_exclusive_group()
     blocked.add_argument(
         "--blocked-word",
@@ -58,7 +65,8 @@ def add_commands(commands: Any) -> None:
     listing = site_commands.add_parser(
         "list",
         help="list sites",
-        description="List sites, one per line: id, origins, moderation, blocked words, scale (tab-separated).",
+        description="List sites, one per line: id, origins, moderation, blocked words, scale, time zone "
+        "(tab-separated).",
     )
     listing.set_defaults(command=_site_list)
 
@@ -70,6 +78,7 @@ async def _site_add(arguments: argparse.Namespace, settings: Settings) -> int:
         moderation=arguments.moderation,
         blocked_words=blocked_words,
         scale=arguments.scale,
+        time_zone=arguments.time_zone,
     )
     async with await Archive.open(settings.database_path) as archive:
         try:
@@ -89,4 +98,12 @@ async def _site_list(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 def _site_line(site: Site) -> str:
-    return f"{site.id}\t{' '.join(site.origins)}\t{site.moderation}\t{', '.join(site.blocked_words)}\t{site.scale}"
+    fields = (
+        site.id,
+        " ".join(site.origins),
+        site.moderation,
+        ", ".join(site.blocked_words),
+        site.scale,
+        site.time_zone,
+    )
+    return "\t".join(fields)

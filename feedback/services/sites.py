@@ -29,6 +29,8 @@ class SiteChanges:
     blocked_words: Sequence[str] | None = None
     """Replaces the blocked words; empty clears them."""
     scale: Scale | None = None
+    time_zone: str | None = None
+    """An IANA name (see `validation.time_zone`); a change re-sums the site's per-day figures."""
 
 
 class SiteAdmin:
@@ -50,10 +52,12 @@ class SiteAdmin:
             site = replace(site, scale=changes.scale)
         if changes.blocked_words is not None:
             site = replace(site, blocked_words=tuple(dict.fromkeys(changes.blocked_words)))
+        if changes.time_zone is not None:
+            site = replace(site, time_zone=changes.time_zone)
         await self._archive.sites.save(site)
         await self._archive.audit.add(actor, "site.save", site.id, {
             "origins": list(site.origins), "moderation": site.moderation, "scale": site.scale,
-            "blocked_words": list(site.blocked_words),
+            "blocked_words": list(site.blocked_words), "time_zone": site.time_zone,
         })  # fmt: skip
         return site
 

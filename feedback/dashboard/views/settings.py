@@ -12,6 +12,7 @@ from feedback import validation
 from feedback.archive.sessions import Session
 from feedback.dashboard.auth import PATH, csrf_matches, site_view
 from feedback.dashboard.templating import render
+from feedback.local_days import time_zones
 from feedback.models import Moderation, Scale
 from feedback.services import Services
 from feedback.services.sites import SiteChanges
@@ -34,12 +35,13 @@ async def change_settings(request: Request, services: Services, session: Session
         origins = [validation.origin(line) for line in str(form.get("origins", "")).splitlines() if line.strip()]
         if not origins:
             raise ValueError("A site needs at least one origin.")
+        time_zone = validation.time_zone(str(form.get("time_zone", "")))
         words = [
             validation.blocked_word(line) for line in str(form.get("blocked_words", "")).splitlines() if line.strip()
         ]
     except ValueError as error:  # InvalidInput is one too
         return await _page(request, services, session, site, message=str(error), status_code=422)
-    changes = SiteChanges(origins=origins, moderation=moderation, blocked_words=words, scale=scale)  # type: ignore[arg-type]
+    changes = SiteChanges(origins=origins, moderation=moderation, blocked_words=words, scale=scale, time_zone=time_zone)  # type: ignore[arg-type]
     await services.site_admin.save(site, changes, actor=session.user.email)
     return RedirectResponse(f"{PATH}/sites/{site}/settings?done=saved", status_code=303)
 
@@ -59,6 +61,7 @@ async def _page(
         may_change=session.user.role == "admin",
         moderations=get_args(Moderation),
         scales=get_args(Scale),
+        time_zones=sorted(time_zones()),
         snippet=f'<script async src="{host}/widget.js"></script>\n'
         f'<feedback-widget site="{site}" article="ARTICLE-ID"></feedback-widget>',
         message=message,
