@@ -14,9 +14,9 @@ if [ ! -f widget/node_modules/.package-lock.json ] || [ widget/package-lock.json
     (cd widget && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-bundle=feedback/static/widget.js
+bundle=feedback/static/widget.js  # the charts are built with it
 if [ "${1:-}" = "--if-needed" ] && [ -f "$bundle" ] \
-    && [ -z "$(find widget/src widget/build.mjs widget/package-lock.json -newer "$bundle" -print -quit)" ]; then
+    && [ -z "$(find widget/src widget/dashboard widget/build.mjs widget/package-lock.json -newer "$bundle" -print -quit)" ]; then
     exit 0
 fi
-node widget/build.mjs "$bundle"
+node widget/build.mjs

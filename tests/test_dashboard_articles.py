@@ -53,7 +53,7 @@ async def test_titles_link_to_the_article_and_are_escaped(editor: httpx.AsyncCli
     page = (await editor.get(f"/dashboard/sites/{SITE}/articles")).text
     assert f'href="{ORIGIN}/many-fours"' in page
     assert "&lt;script&gt;" in page and "<script>alert" not in page
-    assert "<td>poor" in page  # no title: the id
+    assert f'href="/dashboard/sites/{SITE}/articles/poor">poor</a>' in page  # no title: the id, to its page
 
 
 async def test_articles_are_searched_by_title_or_id(editor: httpx.AsyncClient) -> None:

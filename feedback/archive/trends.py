@@ -3,6 +3,7 @@ keeps (`daily_votes`): never a scan of the event log."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import aiosqlite
@@ -56,6 +57,16 @@ class Mover:
 
 
 @dataclass(frozen=True)
+class VoteChangeLogged:
+    at_ms: int
+    reader: str
+    """A short label of the reader (a hash: their token lets whoever holds it vote as them)."""
+    old_score: int | None
+    new_score: int | None
+    suspect: bool
+
+
+@dataclass(frozen=True)
 class Discussed:
     article: str
     title: str | None
@@ -85,11 +96,23 @@ class Trends:
         )
         return [_day(row) for row in rows]
 
+    async def vote_history(self, site: str, article: str, before_ms: int, limit: int) -> list[VoteChangeLogged]:
+        """An article's vote changes before `before_ms`, newest first."""
+        rows = await self._database.fetch(
+            "SELECT at, reader, old_score, new_score, suspect FROM vote_events "
+            "WHERE site = ? AND article = ? AND at < ? ORDER BY at DESC, id DESC LIMIT ?",
+            (site, article, before_ms, limit),
+        )
+        return [
+            VoteChangeLogged(at, hashlib.sha256(reader.encode()).hexdigest()[:8], old, new, bool(suspect))
+            for at, reader, old, new, suspect in rows
+        ]
+
     async def best_and_worst(
         self, site: str, first_day: int, last_day: int, limit: int
     ) -> tuple[list[RankedArticle], list[RankedArticle]]:
         """The articles readers rated best and worst in these days, by the Bayesian average of
-        the votes given then (an article in both lists only when few were rated)."""
+        the votes given then."""
         rows = await self._database.fetch(
             f"WITH period AS (SELECT article, sum({_VOTES}) AS votes, sum({_POINTS}) AS points FROM daily_votes "
             "WHERE site = ? AND day BETWEEN ? AND ? GROUP BY article HAVING votes > 0), "
@@ -98,12 +121,16 @@ class Trends:
             f"({PRIOR_VOTES} * m + points) / ({PRIOR_VOTES} + votes) AS ranked FROM period CROSS JOIN mean), "
             "ordered AS (SELECT *, row_number() OVER (ORDER BY ranked DESC, votes DESC, article) AS best, "
             "row_number() OVER (ORDER BY ranked ASC, votes DESC, article) AS worst FROM ranked) "
-            "SELECT o.article, a.title, a.url, votes, average, ranked, best, worst FROM ordered AS o "
+            "SELECT o.article, a.title, a.url, votes, average, ranked, best, worst, count(*) OVER () FROM ordered AS o "
             "LEFT JOIN articles AS a ON a.site = ? AND a.article = o.article WHERE best <= ? OR worst <= ?",
             (site, first_day, last_day, site, limit, limit),
         )
-        best = sorted((row for row in rows if row[6] <= limit), key=lambda row: row[6])
-        worst = sorted((row for row in rows if row[7] <= limit), key=lambda row: row[7])
+        # With fewer than twice `limit` articles rated, each is listed once: the better half as best.
+        rated = rows[0][8] if rows else 0
+        best_count = min(limit, -(-rated // 2))
+        worst_count = min(limit, rated - best_count)
+        best = sorted((row for row in rows if row[6] <= best_count), key=lambda row: row[6])
+        worst = sorted((row for row in rows if row[7] <= worst_count), key=lambda row: row[7])
         return [_ranked(row) for row in best], [_ranked(row) for row in worst]
 
     async def movers(self, site: str, first_day: int, last_day: int, limit: int) -> list[Mover]:
@@ -161,5 +188,5 @@ def _day(row: aiosqlite.Row) -> DayOfVotes:
 
 
 def _ranked(row: aiosqlite.Row) -> RankedArticle:
-    article, title, url, votes, average, ranked, _, _ = row
+    article, title, url, votes, average, ranked, *_ = row
     return RankedArticle(article, title, url, votes, average, ranked)

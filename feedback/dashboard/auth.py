@@ -57,8 +57,10 @@ def site_view(view: SiteView) -> Callable[[Request], Awaitable[Response]]:
     @functools.wraps(view)
     async def checked(request: Request, services: Services, session: Session) -> Response:
         site = request.path_params["site"]
-        if not session.user.may_read(site) or await services.sites.get(site) is None:
+        found = await services.sites.get(site) if session.user.may_read(site) else None
+        if found is None:
             return render(request, "error.html", session.user, status_code=404, message="not_found")
+        request.state.time_zone = found.time_zone
         return await view(request, services, session, site)
 
     return checked

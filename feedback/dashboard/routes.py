@@ -7,7 +7,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from feedback.dashboard.security import SecurityHeaders
-from feedback.dashboard.views import admin, articles, export, live, login, moderation, overview, settings
+from feedback.dashboard.views import admin, article, articles, export, live, login, moderation, overview, settings
 
 dashboard = Mount(
     "/dashboard",
@@ -26,6 +26,7 @@ dashboard = Mount(
         Route("/users", admin.users, methods=["GET"]),
         Route("/users", admin.change_users, methods=["POST"]),
         Route("/audit", admin.audit, methods=["GET"]),
+        Route("/sites/{site}/articles/{article:path}", article.article, methods=["GET"]),
         Mount("/static", StaticFiles(packages=[("feedback.dashboard", "static")]), name="static"),
     ],
     middleware=[Middleware(SecurityHeaders)],

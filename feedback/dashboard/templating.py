@@ -4,7 +4,9 @@ titles are untrusted), in the request's language."""
 from __future__ import annotations
 
 import functools
+import time
 from datetime import UTC, datetime
+from datetime import date as _date
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -12,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from feedback.dashboard.i18n import STRINGS, language
+from feedback.local_days import local_time
 from feedback.models import User
 
 
@@ -22,12 +25,15 @@ def _environment() -> Environment:
     )
 
 
-def _date(milliseconds: int) -> str:
-    return datetime.fromtimestamp(milliseconds / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
 def _iso(milliseconds: int) -> str:
     return datetime.fromtimestamp(milliseconds / 1000, UTC).isoformat(timespec="seconds")
+
+
+def _zone_label(moment: datetime) -> str:
+    offset = moment.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset else 0
+    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
+    return f"GMT{sign}{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "") if minutes else "UTC"
 
 
 def render(request: Request, template: str, user: User | None, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -42,7 +48,19 @@ def render(request: Request, template: str, user: User | None, status_code: int 
         text = f"{value:,.{digits}f}"
         return text.translate(str.maketrans(",.", ".,")) if lang == "vi" else text
 
-    as_of = datetime.now(UTC).strftime("%H:%M:%S UTC")
+    # Times are shown in the time zone of the site a page is about (set by `auth.site_view`).
+    zone = getattr(request.state, "time_zone", "UTC")
+
+    def date(milliseconds: int) -> str:
+        moment = local_time(zone, milliseconds)
+        shown = moment.strftime("%d/%m/%Y %H:%M" if lang == "vi" else "%Y-%m-%d %H:%M")
+        return f"{shown} ({_zone_label(moment)})"
+
+    def day(value: datetime | _date) -> str:
+        return value.strftime("%d/%m/%Y" if lang == "vi" else "%Y-%m-%d")
+
+    now = local_time(zone, time.time_ns() // 1_000_000)
+    as_of = f"{now:%H:%M:%S} ({_zone_label(now)})"
     page = _environment().get_template(template)
-    html = page.render(t=t, decimal=decimal, date=_date, iso=_iso, lang=lang, user=user, as_of=as_of, **context)
+    html = page.render(t=t, decimal=decimal, date=date, day=day, iso=_iso, lang=lang, user=user, as_of=as_of, **context)
     return HTMLResponse(html, status_code=status_code)

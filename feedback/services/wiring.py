@@ -12,10 +12,12 @@ from feedback.archive import Archive
 from feedback.hot import REDIS_UNAVAILABLE, HotStore, RedisClock, RedisGate, VoteLimits, connect
 from feedback.services.accounts import Accounts
 from feedback.services.addresses import AddressHasher
+from feedback.services.article_report import ArticleReports
 from feedback.services.comments import Comments
 from feedback.services.flusher import Flusher, run_periodically
 from feedback.services.hot_requests import HotRequests, RedisFirst, WithoutRedis
 from feedback.services.moderation import CommentModeration
+from feedback.services.overview import SiteOverview
 from feedback.services.ratings import Ratings
 from feedback.services.reports import SiteReports
 from feedback.services.sites import SiteAdmin, SiteRegistry
@@ -73,6 +75,8 @@ class Services:
         self.moderation = CommentModeration(archive)
         self.accounts = Accounts(archive)
         self.reports = SiteReports(archive)
+        self.overview = SiteOverview(archive)
+        self.article_reports = ArticleReports(archive)
         limits = (settings.vote_rate, settings.comment_rate, settings.readers_per_address)
         self.addresses = AddressHasher(hot=hot, secret=settings.secret, enabled=any(limits))
         self._stopping = asyncio.Event()
