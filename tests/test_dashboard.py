@@ -4,6 +4,7 @@ moderation desk, and its security headers."""
 from __future__ import annotations
 
 import re
+import sqlite3
 
 from feedback.archive import Archive
 from feedback.services.accounts import LOCKOUT_FAILURES
@@ -204,3 +205,18 @@ async def test_numbers_are_written_as_the_users_language_writes_them(dashboard: 
         await dashboard.log_in(vietnamese, "vi@example.vn")
         assert "<td>4.33</td>" in (await english.get("/dashboard/")).text
         assert "<td>4,33</td>" in (await vietnamese.get("/dashboard/")).text
+
+
+async def test_errors_inside_the_dashboard_are_pages_under_the_same_headers(dashboard: Dashboard) -> None:
+    async with dashboard.client() as client:
+        await dashboard.log_in(client, "admin@example.vn")
+        english = {"Accept-Language": "en"}  # no session is read for these: the browser's language
+        missing = await client.get("/dashboard/no-such-page", headers=english)
+        with sqlite3.connect(dashboard.live.settings.database_path) as database:
+            database.execute("DROP TABLE audit_log")  # a failing dependency
+        broken = await client.get("/dashboard/audit", headers=english)
+    assert missing.status_code == 404 and "There is no such page." in missing.text
+    assert broken.status_code == 500 and "Something went wrong on our side." in broken.text
+    for page in (missing, broken):
+        assert page.headers["content-type"].startswith("text/html")
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"]

@@ -3,6 +3,7 @@ reader's widget shows it; every page passes an axe-core scan."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -59,7 +60,7 @@ async def test_an_editor_approves_a_comment_and_readers_see_it(live_with_editor:
         await expect(page.get_by_role("heading", name="Duyệt bình luận · vnexpress")).to_be_visible()
         await expect(page.get_by_text("Bài viết <b>rất</b> hay")).to_be_visible()
         await no_axe_violations(page)
-        await page.get_by_role("checkbox").first.check()
+        await page.get_by_role("checkbox", name=re.compile(r"^Chọn [0-9a-f]{20}$")).check()
         await page.get_by_role("button", name="Duyệt", exact=True).click()
         await expect(page.get_by_text("Đã xử lý 1 bình luận.")).to_be_visible()
         await page.get_by_role("link", name="Tổng quan").click()

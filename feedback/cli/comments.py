@@ -8,11 +8,11 @@ from dataclasses import asdict
 from typing import Any, get_args
 
 from feedback import json, validation
-from feedback.archive import Archive
 from feedback.cli.arguments import checked, positive_int
 from feedback.errors import UnknownSite
 from feedback.models import Comment, CommentStatus
-from feedback.services.moderation import CommentModeration, ModerationAction
+from feedback.services.moderation import ModerationAction
+from feedback.services.wiring import standalone_moderation
 from feedback.settings import Settings
 
 _MODERATION_ACTIONS: dict[ModerationAction, str] = {
@@ -28,7 +28,8 @@ def add_commands(commands: Any) -> None:
         "comments",
         help="read and moderate comments",
         description="Read and moderate readers' comments. Comments reach the archive from Redis within "
-        "FEEDBACK_FLUSH_SECONDS; a decision shows on the site at once, in articles' counts after the next flush.",
+        "FEEDBACK_FLUSH_SECONDS, and are listed and decided on while they wait there too; a decision shows on the site "
+        "at once, in articles' counts after the next flush.",
     )
     comment_commands = comments.add_subparsers(title="comments commands", required=True, metavar="COMMAND")
     comment_list = comment_commands.add_parser(
@@ -52,9 +53,9 @@ def add_commands(commands: Any) -> None:
 
 
 async def _comments_list(arguments: argparse.Namespace, settings: Settings) -> int:
-    async with await Archive.open(settings.database_path) as archive:
+    async with standalone_moderation(settings) as moderation:
         try:
-            comments = await CommentModeration(archive).comments(
+            comments = await moderation.comments(
                 arguments.site, arguments.status, arguments.article, arguments.before, arguments.limit
             )
         except UnknownSite:
@@ -81,10 +82,10 @@ def _comment_fields(comment: Comment) -> dict[str, object]:
 
 async def _comments_moderate(arguments: argparse.Namespace, settings: Settings) -> int:
     ids = list(dict.fromkeys(arguments.ids))
-    async with await Archive.open(settings.database_path) as archive:
-        found = await CommentModeration(archive).decide(arguments.action, ids)
+    async with standalone_moderation(settings) as moderation:
+        found = await moderation.decide(arguments.action, ids)
     missing = [comment_id for comment_id in ids if comment_id not in found]
     print(f"{arguments.action}: {len(found)} comment{'' if len(found) == 1 else 's'}")
     for comment_id in missing:
-        print(f"error: no comment {comment_id} in the archive (a new one may still wait in Redis)", file=sys.stderr)
+        print(f"error: no comment {comment_id}", file=sys.stderr)
     return 1 if missing else 0

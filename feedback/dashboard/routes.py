@@ -6,6 +6,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from feedback.dashboard.errors import DashboardErrors
 from feedback.dashboard.security import SecurityHeaders
 from feedback.dashboard.views import admin, article, articles, export, live, login, moderation, overview, settings
 
@@ -29,5 +30,5 @@ dashboard = Mount(
         Route("/sites/{site}/articles/{article:path}", article.article, methods=["GET"]),
         Mount("/static", StaticFiles(packages=[("feedback.dashboard", "static")]), name="static"),
     ],
-    middleware=[Middleware(SecurityHeaders)],
+    middleware=[Middleware(SecurityHeaders), Middleware(DashboardErrors)],
 )

@@ -4,6 +4,7 @@ the approved count set again after editors changed SQLite's (`lua/comment.lua`,
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from redis.asyncio import Redis
@@ -30,7 +31,13 @@ class HotComments:
         how many ms to wait before trying again (nothing added), 0 when added."""
         location = self._keys.locate(comment.site, comment.article)
         shard = location.shard
-        keys: list[str | bytes] = [shard.meta, shard.events, location.key, location.comments_key]
+        keys: list[str | bytes] = [
+            shard.meta,
+            shard.events,
+            location.key,
+            location.comments_key,
+            shard.comments_waiting,
+        ]
         args = [self._epoch_candidate, *self._rate_args, comment.site, comment.reader, address, comment.status]
         title, url = pack_about(about)
         wait: int = await self._comment(keys=keys, args=[*args, pack_comment(comment), title, url, comment.article])
@@ -42,11 +49,22 @@ class HotComments:
         replies: list[str] = await self._unflushed(keys=[location.shard.meta, location.comments_key], args=[""])
         return [unpack_comment(reply) for reply in replies]
 
+    async def unflushed_of_site(self, site: str | None) -> list[Comment]:
+        """A site's comments (every site's with None) that SQLite does not have yet, in no
+        particular order: one call per shard."""
+        shards = [ShardKeys(shard) for shard in range(self._keys.shards)]
+        replies: list[list[str]] = await asyncio.gather(
+            *(self._unflushed(keys=[shard.meta, shard.comments_waiting], args=[""]) for shard in shards)
+        )
+        comments = (unpack_comment(reply) for shard_replies in replies for reply in shard_replies)
+        return [comment for comment in comments if site in (None, comment.site)]
+
     async def prune(self, shard: int, site_articles: Sequence[tuple[str, str]]) -> None:
         """Forget the comments of these articles of `shard` that SQLite has now, in one call."""
         if site_articles:
             keys = [self._keys.locate(site, article).comments_key for site, article in site_articles]
-            await self._unflushed(keys=[ShardKeys(shard).meta, *keys], args=["prune"])
+            shard_keys = ShardKeys(shard)
+            await self._unflushed(keys=[shard_keys.meta, shard_keys.comments_waiting, *keys], args=["prune"])
 
     async def recount(self, site: str, article: str, approved: ApprovedCount) -> bool:
         """Set a hot article's approved count from SQLite's (as of its shard's flush position)

@@ -6,6 +6,8 @@ Redis Cluster slot):
   `!reader`), plus `#1`..`#5` (histogram of counted votes), `#c` (approved comments) and `#e`
   (id of its last event); present = loaded ("hot"), absent = cold, SQLite has it all;
 - `feedback:{s}:c:<digest>`: an article's comments not yet flushed, stream id -> JSON;
+- `feedback:{s}:comments`: every comment of the shard not yet flushed, stream id -> JSON (the
+  moderation desk lists a site's from it: no scan of the stream);
 - `feedback:{s}:events`: stream of vote (`e`, suspect `s`) and comment (`c`) events not yet
   trimmed by the flusher;
 - `feedback:{s}:meta`: `epoch` (names this stream's lifetime: a wiped Redis starts a new one),
@@ -49,6 +51,10 @@ class ShardKeys:
     @property
     def touched(self) -> str:
         return f"feedback:{{{self.shard}}}:touched"
+
+    @property
+    def comments_waiting(self) -> str:
+        return f"feedback:{{{self.shard}}}:comments"
 
     def article(self, digest: str) -> str:
         return f"feedback:{{{self.shard}}}:a:{digest}"

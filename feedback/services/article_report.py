@@ -10,8 +10,11 @@ from feedback.archive import Archive
 from feedback.archive.trends import VoteChangeLogged
 from feedback.local_days import date_of
 from feedback.models import ArticleAbout, Comment, Histogram, Site
+from feedback.services.moderation import CommentModeration
 
 HISTORY_DAYS = 366
+_SHOWN_DAYS = 7
+"""At least this many days are shown, so that a chart of a new article has a time axis."""
 _CHANGES = 50
 _COMMENTS = 100
 
@@ -32,15 +35,17 @@ class ArticleReport:
     about: ArticleAbout | None
     histogram: Histogram
     days: list[ArticleDay]
-    """From its first day with votes (at most `HISTORY_DAYS` ago) to its last, every day."""
+    """From its first day with votes (at most `HISTORY_DAYS` ago, at least a week) to today,
+    every day; none when it has no votes."""
     changes: list[VoteChangeLogged]
     comments: list[Comment]
-    """Every status, newest first."""
+    """Every status, newest first, those still in Redis too."""
 
 
 class ArticleReports:
-    def __init__(self, archive: Archive) -> None:
+    def __init__(self, archive: Archive, moderation: CommentModeration) -> None:
         self._archive = archive
+        self._moderation = moderation
 
     async def report(self, site: Site, article: str, today: int, before_ms: int) -> ArticleReport:
         archive = self._archive
@@ -57,7 +62,7 @@ class ArticleReports:
         shown: list[ArticleDay] = []
         if days:
             average: float | None = None
-            for number in range(days[0].day, days[-1].day + 1):
+            for number in range(min(days[0].day, today - _SHOWN_DAYS + 1), max(days[-1].day, today) + 1):
                 votes, average = ends.get(number, (0, average))
                 shown.append(ArticleDay(date_of(number), votes, average))
         return ArticleReport(
@@ -67,5 +72,5 @@ class ArticleReports:
             histogram=histogram,
             days=shown,
             changes=await archive.trends.vote_history(site.id, article, before_ms, _CHANGES),
-            comments=await archive.comments.for_editors(site.id, None, article, None, _COMMENTS),
+            comments=await self._moderation.comments(site.id, None, article, None, _COMMENTS),
         )

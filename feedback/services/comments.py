@@ -66,18 +66,15 @@ class Comments:
         unflushed = await self._hot.unflushed_comments(site, article)
         if unflushed is REDIS_DOWN:
             unflushed = []
-        stored = await self._archive.comments.page(
-            site, article, before, limit + 1, reader, [comment.id for comment in unflushed]
-        )
-        # SQLite's copy wins: an editor may have moderated it already.
-        only_in_redis = [comment for comment in unflushed if comment.id not in stored.stored_ids]
+        # SQLite's copy wins: an editor may have moderated it already (or decided on it ahead).
+        stored = await self._archive.comments.page(site, article, before, limit + 1, reader, unflushed)
         newer = [
             comment
-            for comment in only_in_redis
+            for comment in stored.unflushed
             if (before is None or comment.id < before) and _visible_to(comment, reader)
         ]
         merged = sorted([*stored.comments, *newer], key=lambda comment: comment.id, reverse=True)
-        approved = stored.approved + sum(comment.status == "approved" for comment in only_in_redis)
+        approved = stored.approved + sum(comment.status == "approved" for comment in stored.unflushed)
         next_before = merged[limit - 1].id if len(merged) > limit else None
         return CommentPage(merged[:limit], next_before, approved)
 

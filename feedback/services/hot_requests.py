@@ -52,6 +52,9 @@ class HotRequests:
     async def unflushed_comments(self, site: str, article: str) -> list[Comment] | RedisDown:
         return await self._gate.call(self._store.comments.unflushed, site, article)
 
+    async def unflushed_comments_of_site(self, site: str | None) -> list[Comment] | RedisDown:
+        return await self._gate.call(self._store.comments.unflushed_of_site, site)
+
     async def day_salt(self, day: int, expires_at: int) -> str | RedisDown:
         return await self._gate.call(day_salt, self._store.redis, day, expires_at)
 
@@ -104,6 +107,9 @@ class WithoutRedis:
         return REDIS_DOWN
 
     async def unflushed_comments(self, site: str, article: str) -> list[Comment] | RedisDown:
+        return REDIS_DOWN
+
+    async def unflushed_comments_of_site(self, site: str | None) -> list[Comment] | RedisDown:
         return REDIS_DOWN
 
     async def day_salt(self, day: int, expires_at: int) -> str | RedisDown:

@@ -56,6 +56,20 @@ async def standalone_flusher(settings: Settings) -> AsyncIterator[Flusher]:
         await store.redis.aclose()
 
 
+@contextlib.asynccontextmanager
+async def standalone_moderation(settings: Settings) -> AsyncIterator[CommentModeration]:
+    """Comment moderation with connections of its own, as `python -m feedback comments` runs it:
+    comments still waiting in Redis are listed and decided on too."""
+    store = hot_store(settings) if settings.redis_url else None
+    try:
+        async with await Archive.open(settings.database_path) as archive:
+            hot: RedisFirst = HotRequests(store, archive, RedisGate()) if store is not None else WithoutRedis()
+            yield CommentModeration(archive=archive, hot=hot)
+    finally:
+        if store is not None:
+            await store.redis.aclose()
+
+
 class Services:
     """The long-lived parts of a running server, started and stopped together."""
 
@@ -72,11 +86,11 @@ class Services:
         self.site_admin = SiteAdmin(archive)
         self.ratings = Ratings(archive=archive, hot=hot, clock=self.clock)
         self.comments = Comments(archive=archive, hot=hot)
-        self.moderation = CommentModeration(archive)
+        self.moderation = CommentModeration(archive=archive, hot=hot)
         self.accounts = Accounts(archive)
         self.reports = SiteReports(archive)
         self.overview = SiteOverview(archive)
-        self.article_reports = ArticleReports(archive)
+        self.article_reports = ArticleReports(archive, self.moderation)
         limits = (settings.vote_rate, settings.comment_rate, settings.readers_per_address)
         self.addresses = AddressHasher(hot=hot, secret=settings.secret, enabled=any(limits))
         self._stopping = asyncio.Event()

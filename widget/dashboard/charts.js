@@ -14,10 +14,14 @@ function draw(element, data, words) {
   const dayFormat = new Intl.DateTimeFormat(words.lang, { day: "numeric", month: "numeric", timeZone: "UTC" });
   const numberFormat = new Intl.NumberFormat(words.lang, { maximumFractionDigits: helpful ? 0 : 2 });
   // The colours come from the stylesheet (light or dark): `color` for the line, `caret-color`
-  // for the bars, read resolved, since a canvas cannot resolve light-dark() itself.
+  // for the bars, the page's text colour for the axes and `--line` for the grid, read resolved,
+  // since a canvas cannot resolve light-dark() or system colours itself.
   const style = getComputedStyle(element);
   const accent = style.color;
   const bars = style.caretColor;
+  const text = getComputedStyle(document.body).color;
+  const grid = { stroke: style.getPropertyValue("--line").trim(), width: 1 };
+  const ticks = { stroke: grid.stroke, width: 1 };
   const options = {
     width: element.clientWidth || 600,
     height: 240,
@@ -26,20 +30,31 @@ function draw(element, data, words) {
     scales: {
       x: { time: true, range: (_, min, max) => [min - DAY_SECONDS / 2, max + DAY_SECONDS / 2] },
       votes: { range: (_, __, max) => [0, Math.max(1, max * 1.1)] },
-      average: { range: helpful ? [0, 100] : [1, 5] },
+      // A little beyond the scale's ends, so that a point at either end is drawn whole.
+      average: { range: helpful ? [-4, 104] : [0.85, 5.15] },
     },
     axes: [
       {
         // Ticks on whole days only.
         incrs: [1, 2, 7, 14, 28, 56, 91, 182].map((days) => days * DAY_SECONDS),
-        values: (_, ticks) => ticks.map((seconds) => dayFormat.format(new Date(seconds * 1000))),
+        values: (_, values) => values.map((seconds) => dayFormat.format(new Date(seconds * 1000))),
         space: 60,
+        stroke: text,
+        grid,
+        ticks,
       },
-      { scale: "votes", values: (_, ticks) => ticks.map((n) => numberFormat.format(n)) },
-      { scale: "average", side: 1, grid: { show: false }, values: (_, ticks) => ticks.map((n) => numberFormat.format(n) + (helpful ? "%" : "")) },
+      { scale: "votes", values: (_, values) => values.map((n) => numberFormat.format(n)), stroke: text, grid, ticks },
+      {
+        scale: "average",
+        side: 1,
+        grid: { show: false },
+        ticks,
+        stroke: text,
+        values: (_, values) => values.map((n) => numberFormat.format(n) + (helpful ? "%" : "")),
+      },
     ],
     series: [
-      { value: (_, seconds) => (seconds == null ? "—" : dayFormat.format(new Date(seconds * 1000))) },
+      { label: words.day, value: (_, seconds) => (seconds == null ? "—" : dayFormat.format(new Date(seconds * 1000))) },
       {
         label: words.votes,
         scale: "votes",

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from feedback import validation
 from feedback.archive.sessions import Session
 from feedback.dashboard.auth import site_view
+from feedback.dashboard.charts import trend_chart
 from feedback.dashboard.templating import render
 from feedback.errors import InvalidInput
 from feedback.local_days import local_day
@@ -31,15 +32,7 @@ async def article(request: Request, services: Services, session: Session, site: 
     if not (report.about or report.days or report.changes or report.comments):
         return render(request, "error.html", user, status_code=404, message="not_found")
     helpful = found.scale == "helpful"
-    chart = {
-        "days": [day.day.isoformat() for day in report.days],
-        "votes": [day.votes for day in report.days],
-        "average": [
-            None if day.average is None else round((day.average - 1) / 4 * 100, 1) if helpful else round(day.average, 2)
-            for day in report.days
-        ],
-        "helpful": helpful,
-    }
+    chart = trend_chart(report.days, helpful)
     return render(
         request, "article.html", user, csrf_token=session.csrf_token, site=site, report=report, chart=chart,
         helpful=helpful,

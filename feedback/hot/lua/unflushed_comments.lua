@@ -1,5 +1,5 @@
--- The comments of an article that SQLite does not have yet, and forget those it has.
--- KEYS: shard meta hash, then the unflushed comments hashes of articles.
+-- The comments that SQLite does not have yet, and forget those it has.
+-- KEYS: shard meta hash, then unflushed comments hashes (of articles, or the shard's).
 -- ARGV: 'prune' to forget the flushed ones (the flusher), '' to only read (a request).
 -- Returns the JSON of each comment not yet flushed, of all the given articles.
 local flushed = redis.call('HGET', KEYS[1], 'flushed')
