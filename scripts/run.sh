@@ -116,7 +116,17 @@ fi
 "$PYTHON" -m feedback site add demo "${origins[@]}"
 "$PYTHON" -m feedback site add demo-helpful "${origins[@]}" --scale helpful
 
+# A first dashboard user, so that a newcomer can log in: its password is made once and kept in
+# .run/admin-password.
+if [ -z "$("$PYTHON" -m feedback user list)" ]; then
+    (umask 077 && "$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(12))' >.run/admin-password)
+    "$PYTHON" -m feedback user add admin@example.com --role admin --password-stdin <.run/admin-password
+fi
+
 echo "Demo article: http://127.0.0.1:${PORT}/"
+if [ -s .run/admin-password ]; then
+    echo "Dashboard:    http://127.0.0.1:${PORT}/dashboard/ (admin@example.com, password in .run/admin-password)"
+fi
 server=("$PYTHON" -m feedback serve --host 127.0.0.1 --port "$PORT")
 if [ -z "$redis_pid" ]; then
     exec "${server[@]}"
