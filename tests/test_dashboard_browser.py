@@ -12,7 +12,7 @@ from playwright.async_api import Page, expect
 
 from feedback.archive import Archive
 from feedback.models import Site
-from feedback.services.accounts import Accounts
+from feedback.services.accounts import LOCKOUT_FAILURES, Accounts
 from feedback.settings import Settings
 from tests.browser import chromium, host_site, open_page
 from tests.dashboards import Dashboard
@@ -87,3 +87,34 @@ async def test_every_page_passes_an_axe_scan(dashboard: Dashboard) -> None:
         for path in (*pages, "sites/nowhere/articles"):
             await page.goto(f"{dashboard.live.url}/dashboard/{path}")
             await no_axe_violations(page)
+
+
+async def test_a_reader_of_the_login_page_is_told_of_a_wrong_password_then_of_a_lockout_and_logs_out(
+    dashboard: Dashboard,
+) -> None:
+    async with chromium() as browser:
+        # The axe scan's script is added inline: the page's policy is bypassed for it.
+        page = await open_page(browser, dashboard.live.url + "/dashboard/", bypass_csp=True)
+        await expect(page.get_by_role("heading", name="Log in")).to_be_visible()  # no session: sent to log in
+
+        async def log_in(password: str) -> None:
+            await page.get_by_label("E-mail").fill("editor@example.vn")
+            await page.get_by_label("Password").fill(password)
+            await page.get_by_role("button", name="Log in").click()
+
+        await log_in("wrong-password")
+        await expect(page.get_by_role("alert")).to_have_text("Wrong e-mail or password.")
+        await no_axe_violations(page)
+        await log_in(PASSWORD)
+        await expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+        await page.get_by_role("button", name="Log out").click()
+        await expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+        await page.goto(dashboard.live.url + "/dashboard/")  # the session is dead
+        await expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+
+        for _ in range(LOCKOUT_FAILURES):
+            await log_in("wrong-password")
+            await expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+        await log_in(PASSWORD)  # even the right one, for a while
+        await expect(page.get_by_role("alert")).to_contain_text("Too many failed logins")
+        assert "/dashboard/login" in page.url

@@ -11,8 +11,9 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from feedback.archive import Archive, FlushPosition
-from feedback.local_days import DAY_MS
-from feedback.models import ArticleAbout, ArticleInfo, Comment, VoteChange, VoteEvent
+from feedback.local_days import DAY_MS, local_day
+from feedback.models import DEFAULT_TIME_ZONE, ArticleAbout, ArticleInfo, Comment, VoteChange, VoteEvent
+from feedback.settings import Settings
 from tests.browser import chromium, open_page
 from tests.dashboards import OTHER_SITE, PASSWORD, Dashboard, add_user
 from tests.support import SITE
@@ -177,3 +178,18 @@ async def test_the_charts_draw_under_the_strict_policy_and_pass_an_axe_scan(seed
             await scanned.goto(seeded.live.url + path)
             await expect(scanned.locator("#trend-chart canvas").first).to_be_visible()
             await no_axe_violations(scanned)
+
+
+async def test_an_article_rated_alike_in_both_periods_did_not_move(site_settings: Settings) -> None:
+    now_ms = time.time_ns() // 1_000_000
+    events = [
+        VoteEvent(VoteChange(SITE, "same", _reader(1), 5), version=1, at_ms=now_ms - 10 * DAY_MS),
+        VoteEvent(VoteChange(SITE, "same", _reader(2), 5), version=2, at_ms=now_ms - DAY_MS),
+        VoteEvent(VoteChange(SITE, "rose", _reader(1), 1), version=3, at_ms=now_ms - 10 * DAY_MS),
+        VoteEvent(VoteChange(SITE, "rose", _reader(2), 5), version=4, at_ms=now_ms - DAY_MS),
+    ]
+    async with await Archive.open(site_settings.database_path) as archive:
+        await archive.flush.apply(0, FlushPosition("epoch", "9-0"), events, [])
+        today = local_day(DEFAULT_TIME_ZONE, now_ms)
+        movers = await archive.trends.movers(SITE, today - 6, today, 5)
+    assert [mover.article for mover in movers] == ["rose"]

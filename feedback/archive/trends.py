@@ -135,7 +135,7 @@ class Trends:
 
     async def movers(self, site: str, first_day: int, last_day: int, limit: int) -> list[Mover]:
         """The articles whose Bayesian average of the votes given in these days moved most from
-        the as many days before, among those rated in both."""
+        the as many days before, among those rated in both (and not those it did not move)."""
         before = first_day - (last_day - first_day + 1)
         now = f"iif(day >= {int(first_day)}, 1, 0)"
         rows = await self._database.fetch(
@@ -151,7 +151,7 @@ class Trends:
             "SELECT o.article, a.title, a.url, votes_before, 1.0 * points_before / votes_before, "
             "votes, 1.0 * points / votes, change FROM moved AS o "
             "LEFT JOIN articles AS a ON a.site = ? AND a.article = o.article "
-            "ORDER BY abs(change) DESC, o.article LIMIT ?",
+            "WHERE abs(change) > 1e-9 ORDER BY abs(change) DESC, o.article LIMIT ?",
             (site, before, last_day, site, limit),
         )
         return [Mover(*row) for row in rows]

@@ -48,7 +48,7 @@ async def log_in(request: Request) -> Response:
     except (LoginRefused, InvalidInput):
         return _form(request, target, "login_refused", status_code=401, email=email)
     except LoginLocked as locked:
-        response = _form(request, target, "login_locked", status_code=429, minutes=locked.retry_after_seconds // 60)
+        response = _form(request, target, "login_locked", status_code=429, minutes=-(-locked.retry_after_seconds // 60))
         response.headers["Retry-After"] = str(locked.retry_after_seconds)
         return response
     response = RedirectResponse(safe_next(target), status_code=303)
