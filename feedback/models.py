@@ -120,11 +120,15 @@ class Summary:
 
 @dataclass(slots=True)
 class VoteEvent:
-    """A vote change with its place in time: `version` orders a reader's changes, newest wins."""
+    """A vote change with its place in time: `version` orders a reader's changes, newest wins.
+
+    `cluster` labels the address that made a vote suspect, on the event of that decision only
+    (see hot/packing.py): a short hash of the day's address hash, never the address."""
 
     change: VoteChange
     version: int
     at_ms: int
+    cluster: str | None = None
 
 
 @dataclass(slots=True)

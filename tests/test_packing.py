@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 import pytest
 
 from feedback import validation
 from feedback.errors import InvalidInput
-from feedback.hot import HotStore, VoteOutcome, connect
+from feedback.hot import HotStore, VoteLimits, VoteOutcome, connect
 from feedback.models import ArticleState, VoteChange, VoteEvent
 from feedback.settings import Settings
 from tests.support import SITE
@@ -38,6 +39,29 @@ async def test_a_vote_comes_back_from_the_stream_as_it_was_packed(settings: Sett
     assert [event.change for event in events if isinstance(event, VoteEvent)] == [
         VoteChange(SITE, ARTICLE, READER, 4),
         VoteChange(SITE, ARTICLE, READER, None),
+    ]
+
+
+async def test_the_vote_made_suspect_carries_its_addresss_cluster_label_and_no_other_does(
+    settings: Settings,
+) -> None:
+    address = "0123456789abcdef"
+    store = HotStore(connect(settings.redis_url), vote_limits=VoteLimits(readers_per_address=1))
+    try:
+        assert await store.articles.load(SITE, ARTICLE, ArticleState({}, None, None), "0")
+        await store.votes.apply([
+            VoteChange(SITE, ARTICLE, READER, 4, address=address),  # counted: the first reader
+            VoteChange(SITE, ARTICLE, "reader-0000000000000002", 2, address=address),  # past the cap
+            VoteChange(SITE, ARTICLE, "reader-0000000000000002", 3, address=address),  # still suspect
+        ])  # fmt: skip
+        entries = await store.streams.pending(0, "0-0", 10)
+    finally:
+        await store.redis.aclose()
+    events = [entry.event for entry in entries if isinstance(entry.event, VoteEvent)]
+    assert [(event.change.score, event.change.suspect, event.cluster) for event in events] == [
+        (4, False, None),
+        (2, True, hashlib.sha1(address.encode()).hexdigest()[:10]),
+        (3, True, None),
     ]
 
 

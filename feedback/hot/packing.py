@@ -4,7 +4,11 @@ A vote travels to `lua/vote.lua` as one argument,
 `address<TAB>title<TAB>url<TAB>score<TAB>reader<TAB>site<TAB>article` (score 0 withdraws; address,
 title and url '' = not given). The script cuts off the first three and appends the rest,
 `score<TAB>reader<TAB>site<TAB>article`, to the stream as the vote's event (`e`, or `s` for a
-suspect vote), which the flusher reads back with `unpack_event`. A title or url that differs from
+suspect vote), which the flusher reads back with `unpack_event`. The event of a vote the cap has
+just made suspect carries a second field, `k`: its cluster label, the first 10 hex digits of the
+SHA-1 of the day's address hash, so that editors can see which readers came from one address
+without SQLite ever holding an address or even the day's hash of one; counted votes, and later
+changes of a suspect one, carry none. A title or url that differs from
 the one the article's hash holds goes to the stream once, as `m`:
 `title<TAB>url<TAB>site<TAB>article` (from vote.lua or comment.lua). One string per vote keeps the
 work of both sides small (docs/performance.md). It is unambiguous because no field can hold a tab:
@@ -35,7 +39,7 @@ def pack_about(about: ArticleAbout | None) -> tuple[str, str]:
 
 
 def unpack_event(entry_id: str, fields: dict[str, str]) -> VoteEvent | Comment | ArticleInfo:
-    """A stream entry: a vote (`e`, or `s` for a suspect one) as vote.lua wrote it, a comment
+    """A stream entry: a vote (`e`, or `s` and perhaps `k` for a suspect one) as vote.lua wrote it, a comment
     (`c`), or an article's new title or url (`m`)."""
     if "c" in fields:
         return unpack_comment(fields["c"])
@@ -46,7 +50,8 @@ def unpack_event(entry_id: str, fields: dict[str, str]) -> VoteEvent | Comment |
     suspect = "s" in fields
     score, reader, site, article = fields["s" if suspect else "e"].split("\t", 3)
     change = VoteChange(site, article, reader, int(score) or None, suspect=suspect)
-    return VoteEvent(change, version_from_parts(milliseconds, sequence), milliseconds)
+    cluster = fields.get("k") if suspect else None
+    return VoteEvent(change, version_from_parts(milliseconds, sequence), milliseconds, cluster)
 
 
 def pack_comment(comment: Comment) -> str:

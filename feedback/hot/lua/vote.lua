@@ -13,7 +13,9 @@
 --
 -- A reader's vote is counted, or suspect: past the cap of distinct readers its address brought
 -- to this article today. A suspect vote is kept in the field '!reader' (its events go to the
--- stream as 's', not 'e') and counts in no histogram; it stays suspect when changed.
+-- stream as 's', not 'e') and counts in no histogram; it stays suspect when changed. The event
+-- that made it suspect also carries `k`, the address's cluster label (hot/packing.py); a
+-- counted vote never pays for it.
 local meta, events = KEYS[1], KEYS[2]
 local votes = #KEYS - 2
 -- A script is not rolled back when it fails half-way, and reading a key that is not an article
@@ -65,6 +67,7 @@ for i = 1, votes do
     end
     local counted, suspect_score = tonumber(state[7] or '0'), tonumber(state[8] or '0')
     local suspect = suspect_score > 0
+    local cluster = false
     if counted == 0 and not suspect and score > 0 and cap and address ~= '' then
       -- A reader without a vote on this article: unless decided today already (a withdrawn
       -- vote), count it against its address's cap for today, and remember the decision.
@@ -77,11 +80,19 @@ for i = 1, votes do
         redis.call('HSET', decided_readers, 'r:' .. reader, suspect and 's' or 'c')
         redis.call('EXPIRE', decided_readers, 86400)
       end
+      -- A keyed hash already, truncated again: the archive can group readers by address but
+      -- never learn the day's hash, let alone the address.
+      if suspect then cluster = string.sub(redis.sha1hex(address), 1, 10) end
     end
     local field, previous = reader, counted
     if suspect then field, previous = '!' .. reader, suspect_score end
     if previous ~= score then
-      local id = redis.call('XADD', events, '*', suspect and 's' or 'e', change)
+      local id
+      if cluster then
+        id = redis.call('XADD', events, '*', 's', change, 'k', cluster)
+      else
+        id = redis.call('XADD', events, '*', suspect and 's' or 'e', change)
+      end
       -- One HSET writes the vote, the event id and the new counts (read above, in this call).
       local fields, m = {'#e', id, false, false, false, false, false, false}, 2
       if not suspect then
