@@ -5,5 +5,15 @@ from feedback.archive.archive import Archive
 from feedback.archive.comments import StoredPage
 from feedback.archive.flush import FlushPosition
 from feedback.archive.stale import StaleArticle
+from feedback.archive.suspects import Decided, SuspectCluster, SuspectGroup, SuspectPage
 
-__all__ = ["Archive", "FlushPosition", "StaleArticle", "StoredPage"]
+__all__ = [
+    "Archive",
+    "Decided",
+    "FlushPosition",
+    "StaleArticle",
+    "StoredPage",
+    "SuspectCluster",
+    "SuspectGroup",
+    "SuspectPage",
+]

@@ -16,6 +16,7 @@ from feedback.archive.sessions import Sessions
 from feedback.archive.sites import Sites
 from feedback.archive.snapshots import Snapshots
 from feedback.archive.stale import StaleArticles
+from feedback.archive.suspects import Suspects
 from feedback.archive.trends import Trends
 from feedback.archive.users import Users
 from feedback.archive.votes import Votes
@@ -39,6 +40,7 @@ class Archive:
         self.article_list = ArticleList(database)
         self.trends = Trends(database)
         self.exports = Exports(database)
+        self.suspects = Suspects(database)
 
     @classmethod
     async def open(cls, path: str) -> Archive:

@@ -14,7 +14,7 @@ _PAGE = 1000
 RATINGS_COLUMNS = (
     "article", "title", "url", "votes", "average", "score_1", "score_2", "score_3", "score_4", "score_5", "comments",
 )  # fmt: skip
-EVENTS_COLUMNS = ("at", "article", "reader", "old_score", "new_score", "suspect")
+EVENTS_COLUMNS = ("at", "article", "reader", "old_score", "new_score", "suspect", "review")
 COMMENTS_COLUMNS = ("id", "created_at", "article", "author", "body", "status")
 
 
@@ -37,7 +37,7 @@ class Exports:
     async def events(self, site: str, from_ms: int, to_ms: int) -> AsyncIterator[tuple[Any, ...]]:
         """Every change of a vote within the range, oldest first."""
         rows = self._pages(
-            "SELECT id, at, article, reader, old_score, new_score, suspect FROM vote_events "
+            "SELECT id, at, article, reader, old_score, new_score, suspect, review FROM vote_events "
             "WHERE site = ? AND id > ? AND at >= ? AND at < ? ORDER BY id LIMIT ?",
             site, 0, from_ms, to_ms,
         )  # fmt: skip

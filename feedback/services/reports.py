@@ -51,8 +51,8 @@ def _rating(row: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _event(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    at, article, reader, old, new, suspect = row
-    return (_iso(at), article, reader, old, new, bool(suspect))
+    at, article, reader, old, new, suspect, review = row
+    return (_iso(at), article, reader, old, new, bool(suspect), review)
 
 
 def _comment(row: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -21,6 +21,7 @@ from feedback.services.overview import SiteOverview
 from feedback.services.ratings import Ratings
 from feedback.services.reports import SiteReports
 from feedback.services.sites import SiteAdmin, SiteRegistry
+from feedback.services.suspects import SuspectReview
 from feedback.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ class Services:
         self.ratings = Ratings(archive=archive, hot=hot, clock=self.clock)
         self.comments = Comments(archive=archive, hot=hot)
         self.moderation = CommentModeration(archive=archive, hot=hot)
+        self.suspects = SuspectReview(archive)
         self.accounts = Accounts(archive)
         self.reports = SiteReports(archive)
         self.overview = SiteOverview(archive)
