@@ -201,6 +201,26 @@ def comment_id(value: Any) -> str:
     return value
 
 
+CLUSTER_LABEL = re.compile(r"[0-9a-f]{10}")
+SUSPECT_GROUP = re.compile(r"([0-9]{1,6}):(.+)", re.DOTALL)
+
+
+def cluster_label(value: Any) -> str:
+    """The label of a suspect votes' address cluster (see hot/packing.py)."""
+    if not isinstance(value, str) or not CLUSTER_LABEL.fullmatch(value):
+        raise InvalidInput("invalid_cluster", "A cluster label is 10 characters of 0-9 and a-f.")
+    return value
+
+
+def suspect_group(value: Any) -> tuple[int, str]:
+    """The suspect votes of one article on one local day, as the dashboard's form names them:
+    `DAY:ARTICLE` (days since 1970-01-01)."""
+    match = SUSPECT_GROUP.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise InvalidInput("invalid_group", "A group of suspect votes is DAY:ARTICLE.")
+    return int(match[1]), article_id(match[2])
+
+
 def comment_cursor(value: str | None) -> str | None:
     """The `before` query parameter: the id of the last comment of the previous page."""
     if value is None:

@@ -114,6 +114,23 @@ STRINGS: dict[Language, dict[str, str]] = {
         "time_zone_help": "Ngày và giờ của trang tính theo múi giờ này; đổi múi giờ sẽ tính lại số liệu theo ngày.",
         "save": "Lưu",
         "snippet": "Mã nhúng",
+        "suspects": "Lượt đánh giá đáng ngờ",
+        "suspects_help": "Lượt đánh giá của những bạn đọc vượt giới hạn số bạn đọc từ một địa chỉ cho một bài "
+        "trong một ngày: được giữ lại nhưng không được tính. Chấp nhận để tính chúng vào đúng ngày chúng được "
+        "gửi; loại bỏ để không bao giờ tính (chúng vẫn có trong dữ liệu xuất, được đánh dấu).",
+        "suspects_waiting": "{n} lượt đánh giá chờ xem xét, trong {groups} nhóm theo bài viết và ngày.",
+        "by_article_and_day": "Theo bài viết và ngày",
+        "suspect_votes": "Lượt đáng ngờ",
+        "clusters": "Cụm địa chỉ",
+        "cluster": "Cụm",
+        "clusters_help": "Mỗi cụm là một địa chỉ mạng trong một ngày, chỉ hiện bằng một mã băm ngắn, không bao giờ "
+        "là địa chỉ.",
+        "readers": "Bạn đọc",
+        "accept": "Chấp nhận (tính)",
+        "discard": "Loại bỏ",
+        "decided_accept": "Đã chấp nhận {n} lượt đánh giá: số liệu công khai tính chúng từ lần ghi dữ liệu kế tiếp.",
+        "decided_discard": "Đã loại bỏ {n} lượt đánh giá.",
+        "no_suspects": "Không có lượt đánh giá đáng ngờ nào chờ xem xét.",
     },
     "en": {
         "dashboard": "Dashboard",
@@ -222,6 +239,23 @@ STRINGS: dict[Language, dict[str, str]] = {
         "time_zone_help": "The site's days and times are in this zone; changing it re-sums the daily figures.",
         "save": "Save",
         "snippet": "Embed snippet",
+        "suspects": "Suspect votes",
+        "suspects_help": "Votes of readers past the cap of readers one address brings to one article in one day: "
+        "kept, not counted. Accept them to count them on the days they were given; discard them never to count "
+        "them (they stay in exports, marked).",
+        "suspects_waiting": "{n} votes awaiting review, in {groups} groups by article and day.",
+        "by_article_and_day": "By article and day",
+        "suspect_votes": "Suspect votes",
+        "clusters": "Address clusters",
+        "cluster": "Cluster",
+        "clusters_help": "Each cluster is one network address on one day, shown only as a short hash, never as "
+        "the address.",
+        "readers": "Readers",
+        "accept": "Accept (count them)",
+        "discard": "Discard",
+        "decided_accept": "{n} votes accepted: public summaries count them from the next flush on.",
+        "decided_discard": "{n} votes discarded.",
+        "no_suspects": "No suspect votes await review.",
     },
 }
 

@@ -8,7 +8,18 @@ from starlette.staticfiles import StaticFiles
 
 from feedback.dashboard.errors import DashboardErrors
 from feedback.dashboard.security import SecurityHeaders
-from feedback.dashboard.views import admin, article, articles, export, live, login, moderation, overview, settings
+from feedback.dashboard.views import (
+    admin,
+    article,
+    articles,
+    export,
+    live,
+    login,
+    moderation,
+    overview,
+    settings,
+    suspects,
+)
 
 dashboard = Mount(
     "/dashboard",
@@ -20,6 +31,8 @@ dashboard = Mount(
         Route("/sites/{site}/moderation", moderation.desk, methods=["GET"]),
         Route("/sites/{site}/moderation", moderation.moderate, methods=["POST"]),
         Route("/sites/{site}/moderation/waiting", live.waiting, methods=["GET"]),
+        Route("/sites/{site}/suspects", suspects.review, methods=["GET"]),
+        Route("/sites/{site}/suspects", suspects.decide, methods=["POST"]),
         Route("/sites/{site}/articles", articles.articles, methods=["GET"]),
         Route("/sites/{site}/export", export.export, methods=["GET"]),
         Route("/sites/{site}/settings", settings.settings, methods=["GET"]),
