@@ -83,7 +83,14 @@ async def test_every_page_passes_an_axe_scan(dashboard: Dashboard) -> None:
         await page.get_by_label("Password").fill(PASSWORD)
         await page.get_by_role("button", name="Log in").click()
         await expect(page.get_by_role("heading", name="Overview")).to_be_visible()
-        pages = ("users", "audit", f"sites/{SITE}/articles", f"sites/{SITE}/moderation", f"sites/{SITE}/settings")
+        pages = (
+            "users",
+            "audit",
+            f"sites/{SITE}/articles",
+            f"sites/{SITE}/moderation",
+            f"sites/{SITE}/settings",
+            f"sites/{SITE}/suspects",
+        )
         for path in (*pages, "sites/nowhere/articles"):
             await page.goto(f"{dashboard.live.url}/dashboard/{path}")
             await no_axe_violations(page)

@@ -12,12 +12,15 @@ from ipaddress import ip_network
 
 import httpx
 import pytest
+from playwright.async_api import expect
 
 from feedback.archive import Archive
 from feedback.models import Site
 from feedback.settings import Settings
-from tests.dashboards import OTHER_SITE, Dashboard, add_user, csrf_of
+from tests.browser import chromium, open_page
+from tests.dashboards import OTHER_SITE, PASSWORD, Dashboard, add_user, csrf_of
 from tests.support import ORIGIN, SITE, flush, serve
+from tests.test_dashboard_browser import no_axe_violations
 
 STUFFER = "198.51.100.7"
 XSS_ARTICLE = '<img src=x onerror="alert(1)">'
@@ -39,6 +42,7 @@ async def desk(settings: Settings) -> AsyncIterator[Dashboard]:
     await add_user(settings, "admin@example.vn", "admin", [])
     await add_user(settings, "editor@example.vn", "editor", [SITE])
     await add_user(settings, "viewer@example.vn", "viewer", [SITE])
+    await add_user(settings, "lan@example.vn", "editor", [SITE], lang="vi")
     async with serve(settings) as live:
         yield Dashboard(live)
 
@@ -185,3 +189,23 @@ async def test_the_overview_links_each_sites_review(desk: Dashboard) -> None:
         await desk.log_in(client, "editor@example.vn")
         overview = await client.get("/dashboard/")
     assert f'href="/dashboard/sites/{SITE}/suspects"' in overview.text
+
+
+async def test_an_editor_accepts_in_the_browser_and_the_page_passes_an_axe_scan(desk: Dashboard) -> None:
+    await stuff(desk, "bai-1", [5, 1, 2], title="Bài một")
+    await stuff(desk, "bai-2", [4, 3])
+    async with chromium() as browser:
+        page = await open_page(browser, desk.live.url + f"/dashboard/sites/{SITE}/suspects", bypass_csp=True)
+        await page.get_by_label("E-mail").fill("lan@example.vn")
+        await page.get_by_label("Password").fill(PASSWORD)
+        await page.get_by_role("button", name="Log in").click()
+        await expect(page.get_by_role("heading", name=f"Lượt đánh giá đáng ngờ · {SITE}")).to_be_visible()
+        await no_axe_violations(page)
+        await page.get_by_role("checkbox", name="Chọn Bài một", exact=False).check()
+        await page.get_by_role("button", name="Chấp nhận (tính)").click()
+        await expect(page.get_by_role("status")).to_contain_text("Đã chấp nhận 2 lượt đánh giá")
+        await expect(page.get_by_role("checkbox", name="Chọn Bài một", exact=False)).to_have_count(0)
+        await no_axe_violations(page)
+    await flush(desk.live.settings)
+    assert (await desk.live.summary("bai-1"))["count"] == 3
+    assert (await desk.live.summary("bai-2"))["count"] == 1
