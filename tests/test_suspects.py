@@ -143,6 +143,27 @@ async def test_only_the_events_of_the_current_score_are_accepted(site_settings: 
     ]
 
 
+async def test_a_counted_score_between_two_suspect_ones_is_left_as_it_was(site_settings: Settings) -> None:
+    async with await Archive.open(site_settings.database_path) as archive:
+        await apply(
+            archive,
+            suspect_event(reader(2), 3, 1, 5 * DAY_MS),
+            suspect_event(reader(2), None, 2, 5 * DAY_MS + 1),
+            counted_event(reader(2), 4, 3, 6 * DAY_MS),  # a new day: the cap counted it
+            counted_event(reader(2), None, 4, 6 * DAY_MS + 1),
+            suspect_event(reader(2), 2, 5, 7 * DAY_MS),
+        )
+        await archive.suspects.decide(SITE, True, [], ["c0ffee0001"])
+        assert await summed_days(archive) == (0, 1, 0, 0, 0) == await archive.votes.histogram(SITE, "bai-1")
+    assert rows(site_settings, "SELECT new_score, suspect, review FROM vote_events ORDER BY id") == [
+        (3, 1, None),
+        (None, 1, None),
+        (4, 0, None),
+        (None, 0, None),
+        (2, 0, "accepted"),
+    ]
+
+
 async def test_discarded_votes_stay_uncounted_leave_the_list_and_are_marked_in_the_log(
     site_settings: Settings,
 ) -> None:

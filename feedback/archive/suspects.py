@@ -20,14 +20,17 @@ _DAY = "local_day(s.time_zone, v.updated_at)"
 _FROM = "FROM votes AS v INDEXED BY votes_awaiting_review JOIN sites AS s ON s.id = v.site"
 _OF_SITE = f"{_FROM} WHERE v.site = ? AND {_AWAITING}"
 
-# The events of each deciding vote's current score: those after its last withdrawal. Withdrawn
-# suspect scores before it stay as they were: no decision was asked about them.
+# The events of each deciding vote's current score: its suspect events after its last suspect
+# withdrawal (all of that score's events are suspect, and a suspect score before it ended with
+# one). Scores withdrawn earlier stay as they were: no decision was asked about them. Read
+# through the partial index of suspect events (migration 8).
 _CURRENT_EVENTS = """
 INSERT INTO deciding_events (id)
-SELECT e.id FROM deciding AS d JOIN vote_events AS e ON e.site = ? AND e.article = d.article AND e.reader = d.reader
+SELECT e.id FROM deciding AS d JOIN vote_events AS e INDEXED BY vote_events_suspect
+ON e.site = ? AND e.article = d.article AND e.reader = d.reader AND e.suspect
 WHERE e.id > coalesce((
-    SELECT max(w.id) FROM vote_events AS w
-    WHERE w.site = e.site AND w.article = e.article AND w.reader = e.reader AND w.new_score IS NULL
+    SELECT max(w.id) FROM vote_events AS w INDEXED BY vote_events_suspect
+    WHERE w.site = e.site AND w.article = e.article AND w.reader = e.reader AND w.suspect AND w.new_score IS NULL
 ), 0)
 """
 _DECIDING_VOTES = "site = ? AND (article, reader) IN (SELECT article, reader FROM deciding)"

@@ -15,4 +15,7 @@ STATEMENTS = (
     # never enters this index.
     "CREATE INDEX votes_awaiting_review ON votes (site, updated_at) "
     "WHERE suspect AND score IS NOT NULL AND review IS NULL",
+    # A decision finds the events of each vote it decides on here, however many events the
+    # article has; counted events never enter it.
+    "CREATE INDEX vote_events_suspect ON vote_events (site, article, reader) WHERE suspect",
 )
