@@ -7,12 +7,15 @@ import csv
 import io
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
+from playwright.async_api import expect
 
 from feedback.archive import Archive
-from tests.dashboards import Dashboard
+from tests.browser import chromium, open_page
+from tests.dashboards import PASSWORD, Dashboard
 from tests.support import ORIGIN, READER, SITE, flush
 
 TITLE = 'Nâng cao chất lượng, "thông tin"'
@@ -102,3 +105,23 @@ async def test_csv_cells_are_never_formulas(signed_in: httpx.AsyncClient, dashbo
     assert [row["body"] for row in rows] == ["Hay =1+2\ndòng hai", '\'=HYPERLINK("http://evil.example","bấm")']
     ndjson = await signed_in.get(f"/dashboard/sites/{SITE}/export?what=comments&format=json")
     assert json.loads(ndjson.text.splitlines()[1])["body"] == body["body"]  # NDJSON keeps it as it is
+
+
+async def test_an_editor_downloads_an_export_from_the_articles_page(dashboard: Dashboard, tmp_path: Path) -> None:
+    await dashboard.live.vote("bai-1", READER, 4)
+    await flush(dashboard.live.settings)
+    async with chromium() as browser:
+        page = await open_page(browser, dashboard.live.url + f"/dashboard/login?next=/dashboard/sites/{SITE}/articles")
+        await page.get_by_label("E-mail").fill("editor@example.vn")
+        await page.get_by_label("Password").fill(PASSWORD)
+        await page.get_by_role("button", name="Log in").click()
+        await expect(page.get_by_role("link", name="Articles", exact=True)).to_have_attribute("aria-current", "page")
+        await page.get_by_label("Data").select_option("events")
+        async with page.expect_download() as started:
+            await page.get_by_role("button", name="Download").click()
+        download = await started.value
+        saved = tmp_path / download.suggested_filename
+        await download.save_as(saved)
+    assert download.suggested_filename == f"{SITE}-events-start-now.csv"
+    rows = list(csv.DictReader(io.StringIO(saved.read_text(encoding="utf-8-sig"))))
+    assert [(row["article"], row["reader"], row["new_score"]) for row in rows] == [("bai-1", READER, "4")]

@@ -78,6 +78,12 @@ class Suspects:
     def __init__(self, database: Database) -> None:
         self._database = database
 
+    async def awaiting(self, site: str) -> int:
+        """How many of the site's suspect votes await review."""
+        rows = await self._database.fetch(f"SELECT count(*) {_OF_SITE}", (site,))
+        count: int = rows[0][0]
+        return count
+
     async def page(self, site: str, limit: int, offset: int) -> SuspectPage:
         """The site's suspect votes awaiting review by article and local day, newest first."""
         async with self._database.snapshot() as connection:

@@ -16,6 +16,10 @@ class SuspectReview:
     def __init__(self, archive: Archive) -> None:
         self._archive = archive
 
+    async def awaiting(self, site: str) -> int:
+        """How many of the site's suspect votes await review (as of the last flush)."""
+        return await self._archive.suspects.awaiting(site)
+
     async def page(self, site: str, page: int, per_page: int) -> SuspectPage:
         """A page (from 1) of the site's suspect votes awaiting review, newest day first, as of
         the last flush. Raises UnknownSite."""

@@ -29,11 +29,13 @@ async def overview(request: Request, services: Services, session: Session) -> Re
     figures = [await services.reports.figures(site.id) for site in sites]
     # Comments still in Redis wait too: the same count as the moderation desk's.
     waiting = {site.id: await services.moderation.waiting(site.id) for site in sites}
+    suspects = {site.id: await services.suspects.awaiting(site.id) for site in sites}
     query = request.query_params
     chosen = next((site for site in sites if site.id == query.get("site")), sites[0] if sites else None)
     context: dict[str, Any] = {
         "figures": figures,
         "waiting": waiting,
+        "suspects": suspects,
         "sites": sites,
         "chosen": chosen,
         "ranges": list(RANGES),
