@@ -45,6 +45,7 @@ class Settings:
     comment_rate: Rate | None
     readers_per_address: int | None
     trusted_proxies: tuple[TrustedProxy, ...]
+    ready_max_lag_seconds: float
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -62,6 +63,7 @@ class Settings:
             comment_rate=_rate_or_off(env, "FEEDBACK_COMMENT_RATE", "5/minute"),
             readers_per_address=_positive_int_or_off(env, "FEEDBACK_READERS_PER_ADDRESS", 30),
             trusted_proxies=_networks(env, "FEEDBACK_TRUSTED_PROXIES"),
+            ready_max_lag_seconds=_positive_float(env, "FEEDBACK_READY_MAX_LAG_SECONDS", 30.0),
         )
 
 

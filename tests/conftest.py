@@ -38,6 +38,7 @@ def settings(redis_server: RedisServer, tmp_path: Path) -> Settings:
         comment_rate=None,
         readers_per_address=None,
         trusted_proxies=(),
+        ready_max_lag_seconds=30,
     )
 
 

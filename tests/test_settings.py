@@ -1,4 +1,4 @@
-"""Abuse-limit and proxy settings read from the environment."""
+"""Settings read from the environment: abuse limits, proxies, readiness."""
 
 from __future__ import annotations
 
@@ -79,3 +79,16 @@ def test_bad_trusted_proxy_is_refused_naming_it(bad: str) -> None:
 def test_unix_socket_may_be_a_trusted_proxy() -> None:
     settings = Settings.from_env({"FEEDBACK_TRUSTED_PROXIES": "unix, 10.0.0.0/8"})
     assert settings.trusted_proxies == ("unix", ip_network("10.0.0.0/8"))
+
+
+@pytest.mark.parametrize(("raw", "seconds"), [("", 30.0), ("5", 5.0), (" 0.5 ", 0.5)])
+def test_ready_max_lag_seconds(raw: str, seconds: float) -> None:
+    assert Settings.from_env({"FEEDBACK_READY_MAX_LAG_SECONDS": raw}).ready_max_lag_seconds == seconds
+
+
+@pytest.mark.parametrize(
+    ("raw", "why"), [("0", "must be greater than 0"), ("-1", "must be greater than 0"), ("soon", "must be a number")]
+)
+def test_bad_ready_max_lag_seconds_is_refused(raw: str, why: str) -> None:
+    with pytest.raises(SettingsError, match=f"FEEDBACK_READY_MAX_LAG_SECONDS {why}"):
+        Settings.from_env({"FEEDBACK_READY_MAX_LAG_SECONDS": raw})

@@ -7,6 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from feedback.api import health
 from feedback.api.responses import JSONResponse
 from feedback.validation import (
     ARTICLE_MAX_CHARS,
@@ -94,7 +95,8 @@ DOCUMENT: dict[str, Any] = {
     "info": {
         "title": "feedback reader API",
         "version": "1",
-        "description": 'Article ratings and comments for news sites. Errors are {"error": {"code", "message"}}.',
+        "description": "Article ratings and comments for news sites, and the health probes of the server. "
+        'Errors are {"error": {"code", "message"}}.',
     },
     "paths": {
         "/api/v1/sites/{site}/articles/{article}/rating": {
@@ -270,6 +272,7 @@ DOCUMENT: dict[str, Any] = {
                 },
             },
         },
+        **health.OPENAPI_PATHS,
     },
     "components": {
         "schemas": {

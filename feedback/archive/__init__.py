@@ -4,11 +4,13 @@ module named after it."""
 from feedback.archive.archive import Archive
 from feedback.archive.comments import StoredPage
 from feedback.archive.flush import FlushPosition
+from feedback.archive.probe import ArchiveUnwritable, WriteProbe
 from feedback.archive.stale import StaleArticle
 from feedback.archive.suspects import Decided, SuspectCluster, SuspectGroup, SuspectPage
 
 __all__ = [
     "Archive",
+    "ArchiveUnwritable",
     "Decided",
     "FlushPosition",
     "StaleArticle",
@@ -16,4 +18,5 @@ __all__ = [
     "SuspectCluster",
     "SuspectGroup",
     "SuspectPage",
+    "WriteProbe",
 ]

@@ -2,7 +2,7 @@
 Each concept has its module and its Lua scripts in `lua/`; `keys` says where everything lives."""
 
 from feedback.hot.articles import COLD, Cold
-from feedback.hot.clock import RedisClock
+from feedback.hot.clock import RedisClock, redis_time_ms
 from feedback.hot.connection import REDIS_UNAVAILABLE, connect
 from feedback.hot.gate import REDIS_DOWN, RedisDown, RedisGate
 from feedback.hot.salt import day_salt
@@ -24,4 +24,5 @@ __all__ = [
     "VoteOutcome",
     "connect",
     "day_salt",
+    "redis_time_ms",
 ]

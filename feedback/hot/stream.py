@@ -38,6 +38,12 @@ class EventStreams:
         )  # type: ignore[assignment]  # decode_responses: str, and XRANGE never answers nil
         return [StreamEntry(entry_id, unpack_event(entry_id, fields)) for entry_id, fields in entries]
 
+    async def oldest_pending_ms(self, shard: int, after_id: str) -> int | None:
+        """When the first stream entry after `after_id` was added, in ms of Redis's clock (the
+        time part of its id, which XADD takes from that clock); None when there is none."""
+        entries: list[tuple[str, Any]] = await self._redis.xrange(ShardKeys(shard).events, f"({after_id}", "+", count=1)  # type: ignore[assignment]  # decode_responses: str, and XRANGE never answers nil
+        return int(entries[0][0].partition("-")[0]) if entries else None
+
     async def acknowledge(
         self,
         shard: int,

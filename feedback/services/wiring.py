@@ -15,6 +15,7 @@ from feedback.services.addresses import AddressHasher
 from feedback.services.article_report import ArticleReports
 from feedback.services.comments import Comments
 from feedback.services.flusher import Flusher, run_periodically
+from feedback.services.health import HealthChecks
 from feedback.services.hot_requests import HotRequests, RedisFirst, WithoutRedis
 from feedback.services.moderation import CommentModeration
 from feedback.services.overview import SiteOverview
@@ -95,6 +96,12 @@ class Services:
         self.article_reports = ArticleReports(archive, self.moderation)
         limits = (settings.vote_rate, settings.comment_rate, settings.readers_per_address)
         self.addresses = AddressHasher(hot=hot, secret=settings.secret, enabled=any(limits))
+        self.health = HealthChecks(
+            store=store,
+            archive=archive,
+            database_path=settings.database_path,
+            max_lag_seconds=settings.ready_max_lag_seconds,
+        )
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
