@@ -20,7 +20,9 @@ COPY server.py ./
 RUN pip install --no-cache-dir -c requirements.lock . \
     && rm -rf build feedback.egg-info
 
-ENV FEEDBACK_DB=/data/feedback.sqlite3
+# Without FEEDBACK_SECRET, the secret is generated into the volume on first start and reused.
+ENV FEEDBACK_DB=/data/feedback.sqlite3 \
+    FEEDBACK_SECRET_FILE=/data/secret
 VOLUME /data
 
 USER feedback

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_network
@@ -54,7 +56,7 @@ class Settings:
             redis_url=env.get("REDIS_URL", "redis://127.0.0.1:6379/0").strip(),
             database_path=env.get("FEEDBACK_DB", "feedback.sqlite3"),
             flush_seconds=_positive_float(env, "FEEDBACK_FLUSH_SECONDS", 2.0),
-            secret=env.get("FEEDBACK_SECRET", ""),
+            secret=env.get("FEEDBACK_SECRET", "") or _secret_from_file(env, "FEEDBACK_SECRET_FILE"),
             idle_article_seconds=_positive_float(env, "FEEDBACK_IDLE_ARTICLE_SECONDS", 600.0),
             flush_lease_seconds=_positive_float(env, "FEEDBACK_FLUSH_LEASE_SECONDS", 10.0),
             redis_shards=_positive_int(env, "FEEDBACK_REDIS_SHARDS", 1),
@@ -65,6 +67,44 @@ class Settings:
             trusted_proxies=_networks(env, "FEEDBACK_TRUSTED_PROXIES"),
             ready_max_lag_seconds=_positive_float(env, "FEEDBACK_READY_MAX_LAG_SECONDS", 30.0),
         )
+
+
+def _secret_from_file(env: Mapping[str, str], name: str) -> str:
+    """The secret kept in the file `name` names, generated there on first use; '' when unnamed.
+
+    For containers (the Docker image names `/data/secret`): an operator who sets no secret gets
+    one of their own, kept in the data volume beside the archive so that every later start, every
+    worker and every CLI command uses the same one. Workers starting together may each generate
+    one: each writes its own to a file of its own and links it into place, which only the first
+    does, and all read what is there."""
+    path = env.get(name, "").strip()
+    if not path:
+        return ""
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            return _read_secret(name, path)
+        candidate = f"{path}.{secrets.token_hex(8)}"
+        descriptor = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(32) + "\n")
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            with contextlib.suppress(FileExistsError):
+                os.link(candidate, path)
+        finally:
+            os.unlink(candidate)
+        return _read_secret(name, path)
+    except OSError as error:
+        raise SettingsError(f"{name}: cannot read or create the secret file {path!r}: {error.strerror}") from None
+
+
+def _read_secret(name: str, path: str) -> str:
+    with open(path) as file:
+        secret = file.read().strip()
+    if not secret:
+        raise SettingsError(f"{name}: the secret file {path!r} is empty")
+    return secret
 
 
 def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:

@@ -1,8 +1,11 @@
-"""Settings read from the environment: abuse limits, proxies, readiness."""
+"""Settings read from the environment: abuse limits, proxies, readiness, the secret."""
 
 from __future__ import annotations
 
+import stat
+from concurrent.futures import ThreadPoolExecutor
 from ipaddress import ip_network
+from pathlib import Path
 
 import pytest
 
@@ -92,3 +95,46 @@ def test_ready_max_lag_seconds(raw: str, seconds: float) -> None:
 def test_bad_ready_max_lag_seconds_is_refused(raw: str, why: str) -> None:
     with pytest.raises(SettingsError, match=f"FEEDBACK_READY_MAX_LAG_SECONDS {why}"):
         Settings.from_env({"FEEDBACK_READY_MAX_LAG_SECONDS": raw})
+
+
+def test_secret_file_is_generated_on_first_start_and_reused(tmp_path: Path) -> None:
+    env = {"FEEDBACK_SECRET_FILE": str(tmp_path / "secret")}
+    secret = Settings.from_env(env).secret
+    assert len(secret) >= 40
+    assert (tmp_path / "secret").read_text() == secret + "\n"
+    assert stat.S_IMODE((tmp_path / "secret").stat().st_mode) == 0o600
+    assert Settings.from_env(env).secret == secret
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["secret"]  # no candidate left behind
+
+
+def test_secret_file_of_the_operator_is_used_as_written(tmp_path: Path) -> None:
+    (tmp_path / "secret").write_text("  a-secret-of-their-own\n")
+    assert Settings.from_env({"FEEDBACK_SECRET_FILE": str(tmp_path / "secret")}).secret == "a-secret-of-their-own"
+
+
+def test_secret_in_the_environment_wins_over_the_file(tmp_path: Path) -> None:
+    env = {"FEEDBACK_SECRET": "from-env", "FEEDBACK_SECRET_FILE": str(tmp_path / "secret")}
+    assert Settings.from_env(env).secret == "from-env"
+    assert not (tmp_path / "secret").exists()
+
+
+def test_workers_starting_together_agree_on_one_generated_secret(tmp_path: Path) -> None:
+    env = {"FEEDBACK_SECRET_FILE": str(tmp_path / "secret")}
+    with ThreadPoolExecutor(8) as pool:
+        secrets = set(pool.map(lambda _: Settings.from_env(env).secret, range(32)))
+    assert secrets == {(tmp_path / "secret").read_text().strip()}
+
+
+def test_empty_secret_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "secret").write_text("\n")
+    with pytest.raises(SettingsError, match=r"FEEDBACK_SECRET_FILE: the secret file .* is empty"):
+        Settings.from_env({"FEEDBACK_SECRET_FILE": str(tmp_path / "secret")})
+
+
+def test_secret_file_in_a_missing_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match=r"FEEDBACK_SECRET_FILE: cannot read or create .*No such file"):
+        Settings.from_env({"FEEDBACK_SECRET_FILE": str(tmp_path / "absent" / "secret")})
+
+
+def test_no_secret_without_either_variable() -> None:
+    assert Settings.from_env({}).secret == ""
