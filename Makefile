@@ -11,7 +11,7 @@ help:
 	@echo "make widget  build the embeddable widget (widget/src -> feedback/static/widget.js) and show its size"
 	@echo "make bench        the benchmark suite against a bare Starlette endpoint (under 10 minutes)"
 	@echo "make bench-quick  the same, a few seconds a scenario"
-	@echo "make lint    ruff check, ruff format --check, mypy and lint-imports (the layering)"
+	@echo "make lint    ruff check, ruff format --check, mypy, lint-imports (the layering) and hadolint (the Dockerfile)"
 	@echo "make format  ruff format and ruff check --fix"
 	@echo "make lock    regenerate requirements.lock from a fresh temporary venv"
 	@echo "make clean   remove .venv, .run and caches"
@@ -42,6 +42,7 @@ lint:
 	$(VENV)/ruff format --check .
 	$(VENV)/mypy
 	$(VENV)/lint-imports --no-cache
+	$(VENV)/hadolint Dockerfile
 
 format:
 	scripts/install.sh

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make test`: install what is missing, lint, type-check, check the layering, then run pytest (arguments go to pytest).
+# `make test`: install what is missing, lint, type-check, check the layering, lint the Dockerfile, then run
+# pytest (arguments go to pytest).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -13,4 +14,5 @@ set -x
 .venv/bin/ruff format --check .
 .venv/bin/mypy
 .venv/bin/lint-imports --no-cache
+.venv/bin/hadolint Dockerfile
 .venv/bin/pytest "$@"
