@@ -2,7 +2,8 @@
 OpenAPI document.
 
 They sit outside `/api/v1/sites/`, so per-site CORS passes them by, and no rate limit applies
-(limits live in the vote and comment scripts). No response is cached.
+(limits live in the vote and comment scripts). Their answers say `Cache-Control: no-store`:
+a cache in between must not answer for the server.
 """
 
 from __future__ import annotations
@@ -55,7 +56,13 @@ OPENAPI_PATHS: dict[str, Any] = {
                 "200": {
                     "description": "Serving.",
                     "content": {
-                        "application/json": {"schema": {"type": "object", "properties": {"status": {"const": "ok"}}}}
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["status"],
+                                "properties": {"status": {"const": "ok"}},
+                            }
+                        }
                     },
                 }
             },

@@ -2,8 +2,8 @@
 
 Three checks, run together, each bounded in time so that a hung dependency makes a failing
 check rather than a hung answer: Redis answers a PING (when one is configured); the archive
-takes a write (`archive/probe.py` `WriteProbe`); and the flush lag, the age of the oldest stream event
-SQLite has not applied, is under `FEEDBACK_READY_MAX_LAG_SECONDS`.
+takes a write (`archive/probe.py` `WriteProbe`); and the flush lag, the age of the oldest
+stream event SQLite has not applied, is under `FEEDBACK_READY_MAX_LAG_SECONDS`.
 """
 
 from __future__ import annotations
