@@ -30,5 +30,9 @@ VOLUME /data
 # The feedback user, by number: Kubernetes' runAsNonRoot can only verify a numeric user (DL3066).
 USER 10001:10001
 EXPOSE 8000
+# Alive while it serves (/healthz checks no dependency: /readyz is for load balancers). The
+# slim image has no curl: Python's own client asks.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]
 # One worker per core: add "--workers", "N".
 CMD ["python", "-m", "feedback", "serve", "--host", "0.0.0.0", "--port", "8000"]

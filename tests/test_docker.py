@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.support import LiveServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 VOLUME = "/data"
@@ -46,3 +50,15 @@ def test_the_image_environment_generates_a_secret_on_first_start_and_reuses_it(t
     assert len(secret.strip()) >= 40
     subprocess.run(command, env=env, check=True, capture_output=True)
     assert (tmp_path / "secret").read_text() == secret
+
+
+async def test_the_image_health_check_asks_the_server_whether_it_serves(live: LiveServer) -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    (instruction,) = re.findall(r"^HEALTHCHECK .* CMD (\[.*\])$", dockerfile, re.MULTILINE)
+    command = json.loads(instruction.replace("127.0.0.1:8000", live.url.removeprefix("http://")))
+    assert command[0] == "python" and "/healthz" in command[-1]
+    serving = await asyncio.create_subprocess_exec(sys.executable, *command[1:])
+    assert await serving.wait() == 0
+    elsewhere = json.loads(instruction.replace("127.0.0.1:8000", f"127.0.0.1:{free_port()}"))
+    nobody = await asyncio.create_subprocess_exec(sys.executable, *elsewhere[1:], stderr=asyncio.subprocess.DEVNULL)
+    assert await nobody.wait() != 0
