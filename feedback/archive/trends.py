@@ -1,5 +1,5 @@
 """How readers' verdicts move over a site's local days, from the per-day aggregates the flusher
-keeps (`daily_votes`): never a scan of the event log."""
+keeps (`daily_votes` per article, `site_days` per site): never a scan of the event log."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from feedback.models import Histogram
 _SCORES = range(1, 6)
 _SUM_GIVEN = ", ".join(f"sum(given_{score})" for score in _SCORES)
 _SUM_DELTAS = ", ".join(f"sum(delta_{score})" for score in _SCORES)
+_GIVEN = ", ".join(f"given_{score}" for score in _SCORES)
+_DELTAS = ", ".join(f"delta_{score}" for score in _SCORES)
 _VOTES = " + ".join(f"given_{score}" for score in _SCORES)
 _POINTS = " + ".join(f"{score} * given_{score}" for score in _SCORES)
 PRIOR_VOTES = 10
@@ -81,8 +83,8 @@ class Trends:
     async def site_days(self, site: str, first_day: int, last_day: int) -> list[DayOfVotes]:
         """The site's days that saw votes, oldest first."""
         rows = await self._database.fetch(
-            f"SELECT day, {_SUM_GIVEN}, {_SUM_DELTAS}, sum(changes) FROM daily_votes "
-            "WHERE site = ? AND day BETWEEN ? AND ? GROUP BY day ORDER BY day",
+            f"SELECT day, {_GIVEN}, {_DELTAS}, changes FROM site_days "
+            "WHERE site = ? AND day BETWEEN ? AND ? ORDER BY day",
             (site, first_day, last_day),
         )
         return [_day(row) for row in rows]
