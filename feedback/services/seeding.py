@@ -18,7 +18,7 @@ CHUNK_EVENTS = 50_000
 """Events per transaction: big enough that a commit's cost hardly counts, small enough that the
 flush statements' temporary table stays in memory."""
 # Popularity falls as a power of an article's rank (Zipf): with 50,000 articles, the first has
-# about 8% of the votes and half of them go to the top 300 or so.
+# about 9% of the votes and half of them go to the top 170.
 _ZIPF_EXPONENT = 1.0
 _CHANGED = 0.08
 """Of the votes, how many are a reader changing their earlier vote on the article..."""
