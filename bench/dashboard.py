@@ -62,6 +62,7 @@ def pages(article: str, search: str) -> list[Page]:
         Page("article (most voted)", f"{site}/articles/{article}"),
         Page("moderation pending", f"{site}/moderation"),
         Page("moderation approved", f"{site}/moderation?status=approved"),
+        Page("suspect votes", f"{site}/suspects"),
         Page("settings", f"{site}/settings"),
         Page("users", "/dashboard/users"),
         Page("audit", "/dashboard/audit"),
