@@ -1,6 +1,6 @@
 # Developer tasks. Everything installs itself on first use (see scripts/install.sh).
 
-.PHONY: help run test widget bench bench-quick lint format lock clean
+.PHONY: help run test widget bench bench-quick bench-dashboard bench-dashboard-quick lint format lock clean
 .DEFAULT_GOAL := help
 
 VENV := .venv/bin
@@ -11,6 +11,8 @@ help:
 	@echo "make widget  build the embeddable widget (widget/src -> feedback/static/widget.js) and show its size"
 	@echo "make bench        the benchmark suite against a bare Starlette endpoint (under 10 minutes)"
 	@echo "make bench-quick  the same, a few seconds a scenario"
+	@echo "make bench-dashboard  each dashboard page's p50/p95 on a seeded archive of 1,000,000 vote events"
+	@echo "make bench-dashboard-quick  the same on 100,000 events, 5 rounds"
 	@echo "make lint    ruff check, ruff format --check, mypy, lint-imports (the layering) and hadolint (the Dockerfile)"
 	@echo "make format  ruff format and ruff check --fix"
 	@echo "make lock    regenerate requirements.lock from a fresh temporary venv"
@@ -34,6 +36,17 @@ bench-quick:
 	scripts/install.sh
 	scripts/install.sh --system redis-server wrk
 	$(VENV)/python -m bench.run --rounds 5 --duration 2 --warmup 1 --flush-events 100000 --flush-articles 10000 \
+		--output .run/bench-quick $(BENCH_ARGS)
+
+bench-dashboard:
+	scripts/install.sh
+	scripts/install.sh --system redis-server
+	$(VENV)/python -m bench.dashboard $(BENCH_ARGS)
+
+bench-dashboard-quick:
+	scripts/install.sh
+	scripts/install.sh --system redis-server
+	$(VENV)/python -m bench.dashboard --events 100000 --articles 5000 --rounds 5 --warmup 1 \
 		--output .run/bench-quick $(BENCH_ARGS)
 
 lint:

@@ -27,3 +27,21 @@ def test_benchmark_suite_runs_every_scenario_without_failed_requests(tmp_path: P
     assert report["elapsed_seconds"] > 0
     assert report["failures"] == []
     assert (tmp_path / report_file.name.replace(".json", ".md")).exists()
+
+
+def test_dashboard_benchmark_times_every_page_and_export_on_a_seeded_archive(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "bench.dashboard", "--events", "2000", "--articles", "100"]
+    command += ["--rounds", "1", "--warmup", "0", "--output", str(tmp_path)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (report_file,) = tmp_path.glob("dashboard-*.json")
+    report = json.loads(report_file.read_text())
+    assert report["failures"] == []
+    assert report["seed_seconds"] > 0
+    pages = report["pages"]
+    assert {"overview 30d", "articles sort=title", "article (most voted)", "moderation pending", "settings"} <= set(
+        pages
+    )
+    assert {"users", "audit", "export ratings csv", "export events csv", "export comments csv"} <= set(pages)
+    assert all(row["p50_ms"] > 0 and row["p95_ms"] >= row["p50_ms"] for row in pages.values())
+    assert (tmp_path / report_file.name.replace(".json", ".md")).exists()

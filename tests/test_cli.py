@@ -40,6 +40,7 @@ def feedback(settings: Settings, *arguments: str) -> subprocess.CompletedProcess
         ["user", "add"],
         ["user", "list"],
         ["user", "password"],
+        ["seed"],
     ],
 )
 def test_every_command_has_help(settings: Settings, command: list[str]) -> None:

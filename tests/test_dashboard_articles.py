@@ -65,6 +65,13 @@ async def test_articles_are_searched_by_title_or_id(editor: httpx.AsyncClient) -
     assert article_order(none.text) == []
 
 
+async def test_articles_sort_by_title_or_their_id_when_untitled(editor: httpx.AsyncClient) -> None:
+    page = await editor.get(f"/dashboard/sites/{SITE}/articles?sort=title")
+    assert page.status_code == 200
+    order = article_order(page.text)
+    assert order[0] == "Một phiếu năm sao" and order[1].startswith("Nhiều phiếu") and order[2] == "poor"
+
+
 async def test_bad_sort_and_page_fall_back_and_other_sites_are_hidden(
     editor: httpx.AsyncClient, dashboard: Dashboard
 ) -> None:

@@ -68,8 +68,14 @@ async def apply(archive: Archive, *events: VoteEvent) -> None:
 
 
 async def summed_days(archive: Archive, article: str = "bai-1") -> tuple[int, ...]:
+    """The article's histogram summed from its days; its per-article totals and its site's days
+    must have followed every decision too."""
     days = await archive.trends.article_days(SITE, article, 0, 10**9)
-    return tuple(sum(day.deltas[score] for day in days) for score in range(5))
+    summed = tuple(sum(day.deltas[score] for day in days) for score in range(5))
+    assert await archive.article_list.histogram(SITE, article) == summed
+    site_days = await archive.trends.site_days(SITE, 0, 10**9)
+    assert [(day.day, day.given) for day in site_days] == [(day.day, day.given) for day in days]
+    return summed
 
 
 def rows(settings: Settings, sql: str, *parameters: object) -> list[tuple[object, ...]]:

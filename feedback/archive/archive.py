@@ -6,6 +6,7 @@ from types import TracebackType
 
 from feedback.archive.articles import Articles
 from feedback.archive.audit import AuditLog
+from feedback.archive.bulk import BulkWrites
 from feedback.archive.comments import Comments
 from feedback.archive.connection import Database
 from feedback.archive.exports import Exports
@@ -41,6 +42,7 @@ class Archive:
         self.trends = Trends(database)
         self.exports = Exports(database)
         self.suspects = Suspects(database)
+        self.bulk = BulkWrites(database)
 
     @classmethod
     async def open(cls, path: str) -> Archive:

@@ -1,4 +1,5 @@
-"""Figures for the dashboard, read from the archive (as of the last flush)."""
+"""Figures for the dashboard, read from the archive (as of the last flush): from each article's
+totals (`article_votes`), which the flusher keeps, never by grouping the `votes` table."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ from dataclasses import dataclass
 
 from feedback.archive.comments import APPROVED
 from feedback.archive.connection import Database
+from feedback.models import Histogram
+
+_VOTES = "(count_1 + count_2 + count_3 + count_4 + count_5)"
+_POINTS = "(count_1 + 2 * count_2 + 3 * count_3 + 4 * count_4 + 5 * count_5)"
 
 
 @dataclass(frozen=True)
@@ -23,13 +28,13 @@ class Reports:
 
     async def site_figures(self, site: str) -> SiteFigures:
         rows = await self._database.fetch(
-            "SELECT 'votes', count(*), avg(score), count(DISTINCT article) FROM votes "
-            "WHERE site = ? AND score IS NOT NULL AND NOT suspect "
+            f"SELECT 'votes', sum({_VOTES}), 1.0 * sum({_POINTS}) / sum({_VOTES}), count(*) FROM article_votes "
+            f"WHERE site = ? AND {_VOTES} > 0 "
             "UNION ALL SELECT status, count(*), NULL, NULL FROM comments WHERE site = ? GROUP BY status",
             (site, site),
         )
         (_, votes, average, articles), *statuses = rows
-        return SiteFigures(site, votes, average, articles, {status: count for status, count, _, _ in statuses})
+        return SiteFigures(site, votes or 0, average, articles, {status: count for status, count, _, _ in statuses})
 
 
 @dataclass(frozen=True)
@@ -56,8 +61,9 @@ ARTICLE_ORDER = {
     "average": "average DESC NULLS LAST, votes DESC",
     "comments": "comments DESC, ranked DESC",
     "last": "last_activity DESC",
-    "title": "coalesce(title, article) COLLATE NOCASE",
+    "title": "coalesce(a.title, r.article) COLLATE NOCASE",
 }
+_APPROVED_COUNT = f"(SELECT count(*) FROM comments AS c WHERE c.site = ? AND c.article = r.article AND {APPROVED})"
 
 
 class ArticleList:
@@ -68,25 +74,53 @@ class ArticleList:
         """One page of a site's rated articles, and how many match in all. `search` matches the
         title or the id (as a substring, ignoring case); `order` is a key of ARTICLE_ORDER."""
         pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        rows = await self._database.fetch(
-            "WITH counted AS (SELECT article, score, updated_at FROM votes "
-            "WHERE site = ? AND score IS NOT NULL AND NOT suspect), "
-            "mean AS (SELECT coalesce(avg(score), 3.0) AS m FROM counted), "
-            "per_article AS (SELECT article, count(*) AS votes, avg(score) AS average, sum(score) AS total, "
-            "sum(score = 1) AS s1, sum(score = 2) AS s2, sum(score = 3) AS s3, sum(score = 4) AS s4, "
-            "sum(score = 5) AS s5, max(updated_at) AS last_activity FROM counted GROUP BY article) "
-            "SELECT p.article, a.title, a.url, s1, s2, s3, s4, s5, votes, average, "
-            f"({PRIOR_VOTES} * mean.m + total) / ({PRIOR_VOTES} + votes) AS ranked, "
-            "(SELECT count(*) FROM comments AS c "
-            f"WHERE c.site = ? AND c.article = p.article AND {APPROVED}) AS comments, "
-            "last_activity, count(*) OVER () AS matching "
-            "FROM per_article AS p CROSS JOIN mean LEFT JOIN articles AS a ON a.site = ? AND a.article = p.article "
-            "WHERE p.article LIKE ? ESCAPE '\\' OR a.title LIKE ? ESCAPE '\\' "
-            f"ORDER BY {ARTICLE_ORDER[order]}, p.article LIMIT ? OFFSET ?",
-            (site, site, site, pattern, pattern, limit, offset),
+        # The page is a top-N of the site's totals (a count over the window of all matching rows
+        # would make SQLite keep every row): titles are joined before the order only for a search
+        # or the title order, approved comments counted before it only for the comments order;
+        # the page's own rows get theirs afterwards, in the same snapshot.
+        titled = bool(search) or order == "title"
+        matching = (
+            (" LEFT JOIN articles AS a ON a.site = r.site AND a.article = r.article" if titled else "")
+            + f" WHERE r.site = ? AND {_VOTES} > 0"
+            + (" AND (r.article LIKE ? ESCAPE '\\' OR a.title LIKE ? ESCAPE '\\')" if search else "")
         )
+        parameters = (site, pattern, pattern) if search else (site,)
+        async with self._database.snapshot() as connection:
+            rows = await connection.execute_fetchall(
+                f"WITH mean AS (SELECT coalesce(1.0 * sum({_POINTS}) / sum({_VOTES}), 3.0) AS m FROM article_votes "
+                "WHERE site = ?) "
+                f"SELECT r.article, count_1, count_2, count_3, count_4, count_5, {_VOTES} AS votes, "
+                f"1.0 * {_POINTS} / {_VOTES} AS average, "
+                f"({PRIOR_VOTES} * m + {_POINTS}) / ({PRIOR_VOTES} + {_VOTES}) AS ranked, last_at AS last_activity"
+                + (f", {_APPROVED_COUNT} AS comments" if order == "comments" else "")
+                + (", a.title" if titled else "")
+                + f" FROM article_votes AS r CROSS JOIN mean{matching} "
+                f"ORDER BY {ARTICLE_ORDER[order]}, r.article LIMIT ? OFFSET ?",
+                (site, *((site,) if order == "comments" else ()), *parameters, limit, offset),
+            )
+            listed = [row[0] for row in rows]
+            details = await connection.execute_fetchall(
+                f"SELECT r.article, a.title, a.url, {_APPROVED_COUNT} FROM article_votes AS r "
+                "LEFT JOIN articles AS a ON a.site = r.site AND a.article = r.article "
+                f"WHERE r.site = ? AND r.article IN ({', '.join('?' * len(listed))})",
+                (site, site, *listed),
+            )
+            counted = await connection.execute_fetchall(
+                f"SELECT count(*) FROM article_votes AS r{matching}", parameters
+            )
+        about = {article: (title, url, comments) for article, title, url, comments in details}
         articles = [
-            ArticleRow(article, title, url, (s1, s2, s3, s4, s5), votes, average, ranked, comments, last)
-            for article, title, url, s1, s2, s3, s4, s5, votes, average, ranked, comments, last, _ in rows
+            ArticleRow(
+                article, *about[article][:2], (s1, s2, s3, s4, s5), votes, average, ranked, about[article][2], last
+            )
+            for article, s1, s2, s3, s4, s5, votes, average, ranked, last, *_ in rows
         ]
-        return articles, rows[0][-1] if rows else 0
+        return articles, next(iter(counted))[0]
+
+    async def histogram(self, site: str, article: str) -> Histogram:
+        """An article's counted votes by score, from its totals (not a count of its votes)."""
+        rows = await self._database.fetch(
+            "SELECT count_1, count_2, count_3, count_4, count_5 FROM article_votes WHERE site = ? AND article = ?",
+            (site, article),
+        )
+        return (rows[0][0], rows[0][1], rows[0][2], rows[0][3], rows[0][4]) if rows else (0, 0, 0, 0, 0)

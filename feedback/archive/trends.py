@@ -1,5 +1,5 @@
 """How readers' verdicts move over a site's local days, from the per-day aggregates the flusher
-keeps (`daily_votes`): never a scan of the event log."""
+keeps (`daily_votes` per article, `site_days` per site): never a scan of the event log."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from feedback.models import Histogram
 _SCORES = range(1, 6)
 _SUM_GIVEN = ", ".join(f"sum(given_{score})" for score in _SCORES)
 _SUM_DELTAS = ", ".join(f"sum(delta_{score})" for score in _SCORES)
+_GIVEN = ", ".join(f"given_{score}" for score in _SCORES)
+_DELTAS = ", ".join(f"delta_{score}" for score in _SCORES)
 _VOTES = " + ".join(f"given_{score}" for score in _SCORES)
 _POINTS = " + ".join(f"{score} * given_{score}" for score in _SCORES)
 PRIOR_VOTES = 10
@@ -81,8 +83,8 @@ class Trends:
     async def site_days(self, site: str, first_day: int, last_day: int) -> list[DayOfVotes]:
         """The site's days that saw votes, oldest first."""
         rows = await self._database.fetch(
-            f"SELECT day, {_SUM_GIVEN}, {_SUM_DELTAS}, sum(changes) FROM daily_votes "
-            "WHERE site = ? AND day BETWEEN ? AND ? GROUP BY day ORDER BY day",
+            f"SELECT day, {_GIVEN}, {_DELTAS}, changes FROM site_days "
+            "WHERE site = ? AND day BETWEEN ? AND ? ORDER BY day",
             (site, first_day, last_day),
         )
         return [_day(row) for row in rows]
@@ -113,24 +115,28 @@ class Trends:
     ) -> tuple[list[RankedArticle], list[RankedArticle]]:
         """The articles readers rated best and worst in these days, by the Bayesian average of
         the votes given then."""
+        # The period's articles are summed once (materialized), each list is a top-N of them (no
+        # full sort), and titles are joined to the listed ones only; the mean comes from site_days.
         rows = await self._database.fetch(
-            f"WITH period AS (SELECT article, sum({_VOTES}) AS votes, sum({_POINTS}) AS points FROM daily_votes "
-            "WHERE site = ? AND day BETWEEN ? AND ? GROUP BY article HAVING votes > 0), "
-            "mean AS (SELECT coalesce(1.0 * sum(points) / sum(votes), 3.0) AS m FROM period), "
-            f"ranked AS (SELECT article, votes, 1.0 * points / votes AS average, "
+            f"WITH period AS MATERIALIZED (SELECT article, sum({_VOTES}) AS votes, sum({_POINTS}) AS points "
+            "FROM daily_votes WHERE site = ? AND day BETWEEN ? AND ? GROUP BY article HAVING votes > 0), "
+            f"mean AS (SELECT coalesce(1.0 * sum({_POINTS}) / sum({_VOTES}), 3.0) AS m FROM site_days "
+            "WHERE site = ? AND day BETWEEN ? AND ?), "
+            "ranked AS MATERIALIZED (SELECT article, votes, 1.0 * points / votes AS average, "
             f"({PRIOR_VOTES} * m + points) / ({PRIOR_VOTES} + votes) AS ranked FROM period CROSS JOIN mean), "
-            "ordered AS (SELECT *, row_number() OVER (ORDER BY ranked DESC, votes DESC, article) AS best, "
-            "row_number() OVER (ORDER BY ranked ASC, votes DESC, article) AS worst FROM ranked) "
-            "SELECT o.article, a.title, a.url, votes, average, ranked, best, worst, count(*) OVER () FROM ordered AS o "
-            "LEFT JOIN articles AS a ON a.site = ? AND a.article = o.article WHERE best <= ? OR worst <= ?",
-            (site, first_day, last_day, site, limit, limit),
+            "listed AS (SELECT * FROM (SELECT 1 AS best, * FROM ranked ORDER BY ranked DESC, votes DESC, article "
+            "LIMIT ?) UNION ALL SELECT * FROM (SELECT 0, * FROM ranked ORDER BY ranked ASC, votes DESC, article "
+            "LIMIT ?)) "
+            "SELECT l.article, a.title, a.url, votes, average, ranked, best, (SELECT count(*) FROM ranked) "
+            "FROM listed AS l LEFT JOIN articles AS a ON a.site = ? AND a.article = l.article",
+            (site, first_day, last_day, site, first_day, last_day, limit, limit, site),
         )
         # With fewer than twice `limit` articles rated, each is listed once: the better half as best.
-        rated = rows[0][8] if rows else 0
+        rated = rows[0][7] if rows else 0
         best_count = min(limit, -(-rated // 2))
         worst_count = min(limit, rated - best_count)
-        best = sorted((row for row in rows if row[6] <= best_count), key=lambda row: row[6])
-        worst = sorted((row for row in rows if row[7] <= worst_count), key=lambda row: row[7])
+        best = [row for row in rows if row[6]][:best_count]
+        worst = [row for row in rows if not row[6]][:worst_count]
         return [_ranked(row) for row in best], [_ranked(row) for row in worst]
 
     async def movers(self, site: str, first_day: int, last_day: int, limit: int) -> list[Mover]:
@@ -139,20 +145,19 @@ class Trends:
         before = first_day - (last_day - first_day + 1)
         now = f"iif(day >= {int(first_day)}, 1, 0)"
         rows = await self._database.fetch(
-            f"WITH both_periods AS (SELECT article, sum({now} * ({_VOTES})) AS votes, "
+            f"WITH both_periods AS MATERIALIZED (SELECT article, sum({now} * ({_VOTES})) AS votes, "
             f"sum({now} * ({_POINTS})) AS points, sum((1 - {now}) * ({_VOTES})) AS votes_before, "
             f"sum((1 - {now}) * ({_POINTS})) AS points_before FROM daily_votes "
             "WHERE site = ? AND day BETWEEN ? AND ? GROUP BY article HAVING votes > 0 AND votes_before > 0), "
             "mean AS (SELECT coalesce(1.0 * sum(points + points_before) / sum(votes + votes_before), 3.0) AS m "
             "FROM both_periods), "
-            f"moved AS (SELECT *, ({PRIOR_VOTES} * m + points) / ({PRIOR_VOTES} + votes) "
+            f"moved AS (SELECT * FROM (SELECT *, ({PRIOR_VOTES} * m + points) / ({PRIOR_VOTES} + votes) "
             f"- ({PRIOR_VOTES} * m + points_before) / ({PRIOR_VOTES} + votes_before) AS change "
-            "FROM both_periods CROSS JOIN mean) "
+            "FROM both_periods CROSS JOIN mean) WHERE abs(change) > 1e-9 ORDER BY abs(change) DESC, article LIMIT ?) "
             "SELECT o.article, a.title, a.url, votes_before, 1.0 * points_before / votes_before, "
             "votes, 1.0 * points / votes, change FROM moved AS o "
-            "LEFT JOIN articles AS a ON a.site = ? AND a.article = o.article "
-            "WHERE abs(change) > 1e-9 ORDER BY abs(change) DESC, o.article LIMIT ?",
-            (site, before, last_day, site, limit),
+            "LEFT JOIN articles AS a ON a.site = ? AND a.article = o.article ORDER BY abs(change) DESC, o.article",
+            (site, before, last_day, limit, site),
         )
         return [Mover(*row) for row in rows]
 

@@ -78,37 +78,56 @@ _DELTAS = ", ".join(
     f"sum((coalesce(e.new_score, 0) = {score}) - (coalesce(e.old_score, 0) = {score}))" for score in _SCORES
 )
 _COUNTS = [*(f"given_{score}" for score in _SCORES), *(f"delta_{score}" for score in _SCORES), "changes"]
-# The per-day aggregates of the counted events that `where` selects, by their site's local day.
+_SUMS = ", ".join(f"sum({count})" for count in _COUNTS)
+_ADDED = ", ".join(f"{count} = {count} + excluded.{count}" for count in _COUNTS)
+# The per-day sums of the counted events that `where` selects, by their site's local day, with
+# the time of each article-day's last event: what each application adds to the aggregates.
 _DAYS_OF_EVENTS = (
-    f"INSERT INTO daily_votes (site, day, article, {', '.join(_COUNTS)}) "
     f"SELECT e.site, local_day(coalesce(s.time_zone, '{DEFAULT_TIME_ZONE}'), e.at) AS local, e.article, "
-    f"{_GIVEN}, {_DELTAS}, count(*) FROM vote_events AS e LEFT JOIN sites AS s ON s.id = e.site "
+    f"{_GIVEN}, {_DELTAS}, count(*), max(e.at) FROM vote_events AS e LEFT JOIN sites AS s ON s.id = e.site "
     "WHERE NOT e.suspect AND {where} GROUP BY e.site, local, e.article"
 )
-_ADDED = " ON CONFLICT (site, day, article) DO UPDATE SET " + ", ".join(
-    f"{count} = {count} + excluded.{count}" for count in _COUNTS
+_ADD_TO_DAYS = (
+    f"INSERT INTO daily_votes (site, day, article, {', '.join(_COUNTS)}) "
+    f"SELECT site, day, article, {', '.join(_COUNTS)} FROM logged_days WHERE true "
+    f"ON CONFLICT (site, day, article) DO UPDATE SET {_ADDED}"
 )
-# Adds the counted events logged after a given id to the per-day aggregates.
-_ADD_TO_DAYS = _DAYS_OF_EVENTS.format(where="e.id > ?") + _ADDED
-_SITE_DAYS = _DAYS_OF_EVENTS.format(where="e.site = ?")
+_ADD_TO_SITE_DAYS = (
+    f"INSERT INTO site_days (site, day, {', '.join(_COUNTS)}) SELECT site, day, {_SUMS} FROM logged_days "
+    f"GROUP BY site, day ON CONFLICT (site, day) DO UPDATE SET {_ADDED}"
+)
+_ARTICLE_COUNTS = [f"count_{score}" for score in _SCORES]
+_ADD_TO_ARTICLES = (
+    f"INSERT INTO article_votes (site, article, {', '.join(_ARTICLE_COUNTS)}, last_at) "
+    f"SELECT site, article, {', '.join(f'sum(delta_{score})' for score in _SCORES)}, max(last_at) "
+    "FROM logged_days GROUP BY site, article ON CONFLICT (site, article) DO UPDATE SET "
+    + ", ".join(f"{count} = {count} + excluded.{count}" for count in _ARTICLE_COUNTS)
+    + ", last_at = max(last_at, excluded.last_at)"
+)
 
 
 async def add_to_days(connection: aiosqlite.Connection, where: str, parameters: Sequence[object] = ()) -> None:
     """Inside a transaction: add the counted events that `where` (a condition on `e`, the
-    events) selects to the per-day aggregates, each on its site's local day."""
-    await connection.execute(_DAYS_OF_EVENTS.format(where=where) + _ADDED, parameters)
+    events) selects to the aggregates (per article-day, site-day and article), each on its
+    site's local day."""
+    await _sum_into_logged_days(connection, where, parameters)
+    for statement in (_ADD_TO_DAYS, _ADD_TO_SITE_DAYS, _ADD_TO_ARTICLES):
+        await connection.execute(statement)
 
 
 async def rebuild_days(connection: aiosqlite.Connection, site: str) -> None:
     """Inside a transaction: sum a site's per-day aggregates afresh from its events (after its
     time zone changed, its days did)."""
+    await _sum_into_logged_days(connection, "e.site = ?", (site,))
     await connection.execute("DELETE FROM daily_votes WHERE site = ?", (site,))
-    await connection.execute(_SITE_DAYS, (site,))
+    await connection.execute("DELETE FROM site_days WHERE site = ?", (site,))
+    await connection.execute(_ADD_TO_DAYS)
+    await connection.execute(_ADD_TO_SITE_DAYS)
 
 
 async def apply_vote_events(connection: aiosqlite.Connection, events: Iterable[VoteEvent]) -> None:
     """Inside a transaction: apply vote events in order, newest version per reader winning, and
-    add what changed to the per-day aggregates."""
+    add what changed to the aggregates (per article-day, site-day and article)."""
     await connection.execute(
         "CREATE TEMP TABLE IF NOT EXISTS incoming (seq INTEGER PRIMARY KEY, site TEXT, article TEXT, "
         "reader TEXT, score INTEGER, version INTEGER, at INTEGER, suspect INTEGER, cluster TEXT)"
@@ -136,8 +155,20 @@ async def apply_vote_events(connection: aiosqlite.Connection, events: Iterable[V
         await connection.execute(_KEEP_COUNTED)
     (last_logged,) = next(iter(await connection.execute_fetchall("SELECT coalesce(max(id), 0) FROM vote_events")))
     await connection.execute(_LOG_EVENTS)
-    await connection.execute(_ADD_TO_DAYS, (last_logged,))
+    await add_to_days(connection, "e.id > ?", (last_logged,))
     await connection.execute(_UPSERT_LATEST)
+
+
+async def _sum_into_logged_days(connection: aiosqlite.Connection, where: str, parameters: Sequence[object]) -> None:
+    """Replace the temporary `logged_days` by the per-day sums of the counted events `where`
+    selects (local_day is a Python call per event: each event is summed once, then added to
+    each aggregate from there)."""
+    await connection.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS logged_days (site TEXT, day INTEGER, article TEXT, "
+        f"{', '.join(f'{count} INTEGER' for count in _COUNTS)}, last_at INTEGER)"
+    )
+    await connection.execute("DELETE FROM logged_days")
+    await connection.execute(f"INSERT INTO logged_days {_DAYS_OF_EVENTS.format(where=where)}", parameters)
 
 
 class Votes:

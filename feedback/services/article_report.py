@@ -49,7 +49,7 @@ class ArticleReports:
 
     async def report(self, site: Site, article: str, today: int, before_ms: int) -> ArticleReport:
         archive = self._archive
-        histogram = await archive.votes.histogram(site.id, article)
+        histogram = await archive.article_list.histogram(site.id, article)
         days = await archive.trends.article_days(site.id, article, today - HISTORY_DAYS + 1, today)
         # The running histogram at each day's end: the one now, less the changes after that day.
         running = list(histogram)
