@@ -116,6 +116,12 @@ fi
 "$PYTHON" -m feedback site add demo "${origins[@]}"
 "$PYTHON" -m feedback site add demo-helpful "${origins[@]}" --scale helpful
 
+# Made-up votes and comments on a site of their own (its widget is on no page), so that the
+# dashboard has something to show on the first run; the demo sites' figures stay real.
+if ! "$PYTHON" -m feedback site list | cut -f1 | grep -qx demo-news; then
+    "$PYTHON" -m feedback seed --site demo-news --events 20000 --articles 300 --days 60
+fi
+
 # A first dashboard user, so that a newcomer can log in: its password is made once and kept in
 # .run/admin-password.
 if [ -z "$("$PYTHON" -m feedback user list)" ]; then
