@@ -7,11 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from feedback.archive import Archive
-from feedback.models import Site
 from feedback.settings import Settings
-from tests.dashboards import OTHER_SITE, Dashboard, add_user
-from tests.support import ORIGIN, SITE, LiveServer, RedisServer, add_site, serve
+from tests.dashboards import Dashboard, add_sites_and_users
+from tests.support import LiveServer, RedisServer, add_site, serve
 
 
 @pytest.fixture(scope="session")
@@ -58,11 +56,6 @@ async def live(settings: Settings) -> AsyncIterator[LiveServer]:
 
 @pytest.fixture
 async def dashboard(settings: Settings) -> AsyncIterator[Dashboard]:
-    async with await Archive.open(settings.database_path) as archive:
-        await archive.sites.save(Site(SITE, (ORIGIN,)))
-        await archive.sites.save(Site(OTHER_SITE, (ORIGIN,)))
-    await add_user(settings, "admin@example.vn", "admin", [])
-    await add_user(settings, "editor@example.vn", "editor", [SITE])
-    await add_user(settings, "viewer@example.vn", "viewer", [SITE])
+    await add_sites_and_users(settings)
     async with serve(settings) as live:
         yield Dashboard(live)

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import httpx
 
 from feedback.archive import Archive
-from feedback.models import Language, Role
+from feedback.models import Language, Role, Site
 from feedback.services.accounts import Accounts
 from feedback.settings import Settings
-from tests.support import LiveServer
+from tests.support import ORIGIN, SITE, LiveServer
 
 PASSWORD = "mật-khẩu-đủ-dài"
 OTHER_SITE = "bao-khac"
@@ -43,3 +43,13 @@ def csrf_of(html: str) -> str:
 async def add_user(settings: Settings, email: str, role: Role, sites: list[str], lang: Language = "en") -> None:
     async with await Archive.open(settings.database_path) as archive:
         await Accounts(archive).add(email, PASSWORD, role, sites, lang, "test")
+
+
+async def add_sites_and_users(settings: Settings) -> None:
+    """The sites SITE and OTHER_SITE, an admin, and an editor and a viewer of SITE."""
+    async with await Archive.open(settings.database_path) as archive:
+        await archive.sites.save(Site(SITE, (ORIGIN,)))
+        await archive.sites.save(Site(OTHER_SITE, (ORIGIN,)))
+    await add_user(settings, "admin@example.vn", "admin", [])
+    await add_user(settings, "editor@example.vn", "editor", [SITE])
+    await add_user(settings, "viewer@example.vn", "viewer", [SITE])

@@ -15,11 +15,10 @@ import pytest
 from playwright.async_api import expect
 
 from feedback.archive import Archive
-from feedback.models import Site
 from feedback.settings import Settings
 from tests.browser import chromium, open_page
-from tests.dashboards import OTHER_SITE, PASSWORD, Dashboard, add_user, csrf_of
-from tests.support import ORIGIN, SITE, flush, serve
+from tests.dashboards import OTHER_SITE, PASSWORD, Dashboard, add_sites_and_users, add_user, csrf_of
+from tests.support import SITE, flush, serve
 from tests.test_dashboard_browser import no_axe_violations
 
 STUFFER = "198.51.100.7"
@@ -36,12 +35,7 @@ async def desk(settings: Settings) -> AsyncIterator[Dashboard]:
     """The dashboard's users and sites, served behind a local proxy with a cap of 1 reader per
     address per article a day."""
     settings = replace(settings, trusted_proxies=(ip_network("127.0.0.1"),), readers_per_address=1)
-    async with await Archive.open(settings.database_path) as archive:
-        await archive.sites.save(Site(SITE, (ORIGIN,)))
-        await archive.sites.save(Site(OTHER_SITE, (ORIGIN,)))
-    await add_user(settings, "admin@example.vn", "admin", [])
-    await add_user(settings, "editor@example.vn", "editor", [SITE])
-    await add_user(settings, "viewer@example.vn", "viewer", [SITE])
+    await add_sites_and_users(settings)
     await add_user(settings, "lan@example.vn", "editor", [SITE], lang="vi")
     async with serve(settings) as live:
         yield Dashboard(live)
