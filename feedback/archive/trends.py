@@ -118,7 +118,7 @@ class Trends:
         # The period's articles are summed once (materialized), each list is a top-N of them (no
         # full sort), and titles are joined to the listed ones only; the mean comes from site_days.
         rows = await self._database.fetch(
-            f"WITH period AS MATERIALIZED (SELECT article, sum({_VOTES}) AS votes, sum({_POINTS}) AS points "
+            "WITH period AS MATERIALIZED (SELECT article, sum(votes) AS votes, sum(points) AS points "
             "FROM daily_votes WHERE site = ? AND day BETWEEN ? AND ? GROUP BY article HAVING votes > 0), "
             f"mean AS (SELECT coalesce(1.0 * sum({_POINTS}) / sum({_VOTES}), 3.0) AS m FROM site_days "
             "WHERE site = ? AND day BETWEEN ? AND ?), "
@@ -143,11 +143,12 @@ class Trends:
         """The articles whose Bayesian average of the votes given in these days moved most from
         the as many days before, among those rated in both (and not those it did not move)."""
         before = first_day - (last_day - first_day + 1)
-        now = f"iif(day >= {int(first_day)}, 1, 0)"
+        # One pass over both periods; FILTER costs less per row than multiplying by a condition.
+        now, then = f"FILTER (WHERE day >= {int(first_day)})", f"FILTER (WHERE day < {int(first_day)})"
         rows = await self._database.fetch(
-            f"WITH both_periods AS MATERIALIZED (SELECT article, sum({now} * ({_VOTES})) AS votes, "
-            f"sum({now} * ({_POINTS})) AS points, sum((1 - {now}) * ({_VOTES})) AS votes_before, "
-            f"sum((1 - {now}) * ({_POINTS})) AS points_before FROM daily_votes "
+            f"WITH both_periods AS MATERIALIZED (SELECT article, sum(votes) {now} AS votes, "
+            f"sum(points) {now} AS points, sum(votes) {then} AS votes_before, "
+            f"sum(points) {then} AS points_before FROM daily_votes "
             "WHERE site = ? AND day BETWEEN ? AND ? GROUP BY article HAVING votes > 0 AND votes_before > 0), "
             "mean AS (SELECT coalesce(1.0 * sum(points + points_before) / sum(votes + votes_before), 3.0) AS m "
             "FROM both_periods), "

@@ -80,6 +80,10 @@ _DELTAS = ", ".join(
 _COUNTS = [*(f"given_{score}" for score in _SCORES), *(f"delta_{score}" for score in _SCORES), "changes"]
 _SUMS = ", ".join(f"sum({count})" for count in _COUNTS)
 _ADDED = ", ".join(f"{count} = {count} + excluded.{count}" for count in _COUNTS)
+# An article-day's votes given and their points, for ranking a period's articles (migration 11).
+_DAY_TOTALS = ["votes", "points"]
+_VOTES_GIVEN = " + ".join(f"given_{score}" for score in _SCORES)
+_POINTS_GIVEN = " + ".join(f"{score} * given_{score}" for score in _SCORES)
 # The per-day sums of the counted events that `where` selects, by their site's local day, with
 # the time of each article-day's last event: what each application adds to the aggregates.
 _DAYS_OF_EVENTS = (
@@ -88,9 +92,10 @@ _DAYS_OF_EVENTS = (
     "WHERE NOT e.suspect AND {where} GROUP BY e.site, local, e.article"
 )
 _ADD_TO_DAYS = (
-    f"INSERT INTO daily_votes (site, day, article, {', '.join(_COUNTS)}) "
-    f"SELECT site, day, article, {', '.join(_COUNTS)} FROM logged_days WHERE true "
-    f"ON CONFLICT (site, day, article) DO UPDATE SET {_ADDED}"
+    f"INSERT INTO daily_votes (site, day, article, {', '.join([*_COUNTS, *_DAY_TOTALS])}) "
+    f"SELECT site, day, article, {', '.join(_COUNTS)}, {_VOTES_GIVEN}, {_POINTS_GIVEN} FROM logged_days WHERE true "
+    f"ON CONFLICT (site, day, article) DO UPDATE SET {_ADDED}, "
+    + ", ".join(f"{total} = {total} + excluded.{total}" for total in _DAY_TOTALS)
 )
 _ADD_TO_SITE_DAYS = (
     f"INSERT INTO site_days (site, day, {', '.join(_COUNTS)}) SELECT site, day, {_SUMS} FROM logged_days "

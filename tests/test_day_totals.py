@@ -1,0 +1,123 @@
+"""Each article-day's `votes` and `points` (migration 11): kept by the flusher beside the given_N
+counts, so that they always equal the sums of the day's counted events, through replays,
+withdrawals, an accepted suspect vote and a new time zone, and carried over from an archive the
+flusher before them made."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from collections import Counter
+from dataclasses import replace
+
+from feedback.archive import Archive, FlushPosition
+from feedback.local_days import DAY_MS, local_day
+from feedback.models import VoteChange, VoteEvent
+from feedback.settings import Settings
+from tests.support import SITE, add_site
+
+ARTICLES = ("bai-1", "bai-2", "bai-3")
+CLUSTER = "c0ffee0001"
+
+DayKey = tuple[int, str]
+
+
+def random_events(rng: random.Random, count: int, first_version: int) -> list[VoteEvent]:
+    """Votes, changes and withdrawals of a few readers over a few days; one reader in five suspect."""
+    events = []
+    for number in range(count):
+        reader = rng.randrange(15)
+        change = VoteChange(
+            SITE,
+            rng.choice(ARTICLES),
+            f"reader-{reader:016d}",
+            None if rng.random() < 0.15 else rng.randint(1, 5),
+            suspect=reader % 5 == 0,
+        )
+        at_ms = DAY_MS * 20_000 + rng.randrange(5 * DAY_MS)
+        events.append(VoteEvent(change, first_version + number, at_ms, CLUSTER if change.suspect else None))
+    return events
+
+
+def summed_events(database: str) -> dict[DayKey, tuple[int, int]]:
+    """The votes given and their points per local day and article, from the counted events."""
+    votes: Counter[DayKey] = Counter()
+    points: Counter[DayKey] = Counter()
+    with sqlite3.connect(database) as db:
+        (zone,) = db.execute("SELECT time_zone FROM sites WHERE id = ?", (SITE,)).fetchone()
+        events = db.execute("SELECT article, new_score, at FROM vote_events WHERE NOT suspect").fetchall()
+    for article, score, at_ms in events:
+        key = (local_day(zone, at_ms), article)
+        votes[key] += score is not None
+        points[key] += score or 0
+    return {key: (votes[key], points[key]) for key in votes}
+
+
+def stored_totals(database: str) -> dict[DayKey, tuple[int, int]]:
+    with sqlite3.connect(database) as db:
+        rows = db.execute("SELECT day, article, votes, points FROM daily_votes WHERE site = ?", (SITE,)).fetchall()
+    return {(day, article): (votes, points) for day, article, votes, points in rows}
+
+
+def assert_totals_are_the_events(database: str) -> None:
+    summed = summed_events(database)
+    assert summed
+    assert stored_totals(database) == summed
+
+
+async def test_day_totals_are_the_events_through_replays_and_withdrawals(settings: Settings) -> None:
+    await add_site(settings)
+    rng = random.Random(11)
+    async with await Archive.open(settings.database_path) as archive:
+        for chunk in range(6):
+            events = random_events(rng, 40, first_version=chunk * 100)
+            for _ in range(2 if chunk % 2 else 1):  # every other chunk replayed: it adds nothing
+                await archive.flush.apply(0, FlushPosition("epoch", f"{chunk}-0"), events, [])
+            assert_totals_are_the_events(settings.database_path)
+
+
+async def test_an_accepted_suspect_vote_joins_the_day_totals(settings: Settings) -> None:
+    await add_site(settings)
+    async with await Archive.open(settings.database_path) as archive:
+        await archive.flush.apply(0, FlushPosition("epoch", "1-0"), random_events(random.Random(5), 80, 0), [])
+        before = stored_totals(settings.database_path)
+        await archive.suspects.decide(SITE, True, [], [CLUSTER])
+        assert_totals_are_the_events(settings.database_path)
+    assert stored_totals(settings.database_path) != before
+
+
+async def test_a_new_time_zone_re_sums_the_day_totals(settings: Settings) -> None:
+    await add_site(settings)
+    async with await Archive.open(settings.database_path) as archive:
+        await archive.flush.apply(0, FlushPosition("epoch", "1-0"), random_events(random.Random(3), 80, 0), [])
+        before = stored_totals(settings.database_path)
+        site = await archive.sites.get(SITE)
+        assert site is not None
+        await archive.sites.save(replace(site, time_zone="America/Los_Angeles"))
+        assert_totals_are_the_events(settings.database_path)
+    assert stored_totals(settings.database_path) != before  # 14 hours apart, days moved
+
+
+async def test_the_migration_sums_an_archive_made_before_it(settings: Settings) -> None:
+    """An archive at version 10, as the flusher before migration 11 leaves it (this one's, less
+    what migration 11 added), gets day totals equal to its events and the same overview lists,
+    and later flushes keep them."""
+    await add_site(settings)
+    first, last = 20_000, 20_005
+    async with await Archive.open(settings.database_path) as archive:
+        await archive.flush.apply(0, FlushPosition("epoch", "1-0"), random_events(random.Random(9), 120, 0), [])
+        await archive.suspects.decide(SITE, True, [], [CLUSTER])
+        lists = await archive.trends.best_and_worst(SITE, first, last, 2)
+        movers = await archive.trends.movers(SITE, first + 3, last, 3)
+    assert lists[0] and lists[1] and movers
+    with sqlite3.connect(settings.database_path) as db:
+        db.execute("ALTER TABLE daily_votes DROP COLUMN votes")
+        db.execute("ALTER TABLE daily_votes DROP COLUMN points")
+        db.execute("PRAGMA user_version = 10")
+    async with await Archive.open(settings.database_path) as archive:
+        assert_totals_are_the_events(settings.database_path)
+        assert await archive.trends.best_and_worst(SITE, first, last, 2) == lists
+        assert await archive.trends.movers(SITE, first + 3, last, 3) == movers
+        more = random_events(random.Random(10), 40, first_version=1_000)
+        await archive.flush.apply(0, FlushPosition("epoch", "2-0"), more, [])
+        assert_totals_are_the_events(settings.database_path)
