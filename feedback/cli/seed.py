@@ -53,12 +53,16 @@ async def _seed(arguments: argparse.Namespace, settings: Settings) -> int:
     plan = SeedPlan(arguments.site, arguments.events, arguments.articles, arguments.days, comments)
     started = time.monotonic()
 
+    shown = sys.stderr.isatty()  # a line redrawn in place: in a log it would only pile up
+
     def progress(written: int) -> None:
-        print(f"\r{written:,} of {plan.events:,} events", end="", file=sys.stderr, flush=True)
+        if shown:
+            print(f"\r{written:,} of {plan.events:,} events", end="", file=sys.stderr, flush=True)
 
     async with await Archive.open(settings.database_path) as archive:
         await Seeder(archive).seed(plan, time.time_ns() // 1_000_000, progress)
-    print(file=sys.stderr)
+    if shown:
+        print(file=sys.stderr)
     print(
         f"seeded site {plan.site}: {plan.events:,} vote events over {plan.articles:,} articles and "
         f"{plan.comments:,} comments in {time.monotonic() - started:.1f} s"
