@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -24,7 +25,8 @@ from redis import Redis as SyncRedis
 from feedback.app import create_app
 from feedback.archive import Archive
 from feedback.hot import HotStore, RedisClock, RedisGate
-from feedback.models import Site
+from feedback.local_days import DAY_MS
+from feedback.models import Site, VoteChange, VoteEvent
 from feedback.services import standalone_flusher
 from feedback.services.hot_requests import HotRequests
 from feedback.services.ratings import Ratings
@@ -201,3 +203,23 @@ class ServerProcess:
         """SIGTERM, and wait for a graceful exit (uvicorn re-raises the signal once it is done)."""
         self.process.send_signal(signal.SIGTERM)
         assert self.process.wait(timeout=60) in (0, -signal.SIGTERM)
+
+
+def random_vote_events(
+    rng: random.Random, count: int, first_version: int, suspect_every: int, cluster: str | None = None
+) -> list[VoteEvent]:
+    """Votes, changes and withdrawals of 15 readers on SITE's articles bai-1 to bai-3 over five
+    days; the readers whose number `suspect_every` divides are suspect (labelled `cluster`)."""
+    events = []
+    for number in range(count):
+        reader = rng.randrange(15)
+        change = VoteChange(
+            SITE,
+            rng.choice(("bai-1", "bai-2", "bai-3")),
+            f"reader-{reader:016d}",
+            None if rng.random() < 0.15 else rng.randint(1, 5),
+            suspect=reader % suspect_every == 0,
+        )
+        at_ms = DAY_MS * 20_000 + rng.randrange(5 * DAY_MS)
+        events.append(VoteEvent(change, first_version + number, at_ms, cluster if change.suspect else None))
+    return events

@@ -15,27 +15,10 @@ from feedback.archive.migrations import all_migrations
 from feedback.local_days import local_day
 from feedback.models import Histogram, VoteChange, VoteEvent
 from feedback.settings import Settings
-from tests.support import SITE, add_site
+from tests.support import SITE, add_site, random_vote_events
 
 DAY_MS = 86_400_000
 ARTICLES = ("bai-1", "bai-2", "bai-3")
-
-
-def random_events(rng: random.Random, count: int, first_version: int) -> list[VoteEvent]:
-    """Votes, changes and withdrawals of a few readers over a few days; one reader in ten suspect."""
-    events = []
-    for number in range(count):
-        reader = rng.randrange(15)
-        change = VoteChange(
-            SITE,
-            rng.choice(ARTICLES),
-            f"reader-{reader:016d}",
-            None if rng.random() < 0.15 else rng.randint(1, 5),
-            suspect=reader % 10 == 0,
-        )
-        at_ms = DAY_MS * 20_000 + rng.randrange(5 * DAY_MS)
-        events.append(VoteEvent(change, version=first_version + number, at_ms=at_ms))
-    return events
 
 
 def counted_histograms(database: str) -> dict[str, Histogram]:
@@ -67,7 +50,7 @@ async def test_totals_and_site_days_match_the_votes_through_replays_and_withdraw
     rng = random.Random(14)
     async with await Archive.open(settings.database_path) as archive:
         for chunk in range(6):
-            events = random_events(rng, 40, first_version=chunk * 100)
+            events = random_vote_events(rng, 40, first_version=chunk * 100, suspect_every=10)
             for _ in range(2 if chunk % 2 else 1):  # every other chunk replayed: it adds nothing
                 await archive.flush.apply(0, FlushPosition("epoch", f"{chunk}-0"), events, [])
             await assert_totals_match(archive, settings.database_path)
@@ -76,7 +59,9 @@ async def test_totals_and_site_days_match_the_votes_through_replays_and_withdraw
 async def test_a_new_time_zone_re_sums_the_site_days(settings: Settings) -> None:
     await add_site(settings)
     async with await Archive.open(settings.database_path) as archive:
-        await archive.flush.apply(0, FlushPosition("epoch", "1-0"), random_events(random.Random(3), 80, 0), [])
+        await archive.flush.apply(
+            0, FlushPosition("epoch", "1-0"), random_vote_events(random.Random(3), 80, 0, suspect_every=10), []
+        )
         site = await archive.sites.get(SITE)
         assert site is not None
         before = await archive.trends.site_days(SITE, 0, 10**6)

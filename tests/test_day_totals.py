@@ -11,32 +11,13 @@ from collections import Counter
 from dataclasses import replace
 
 from feedback.archive import Archive, FlushPosition
-from feedback.local_days import DAY_MS, local_day
-from feedback.models import VoteChange, VoteEvent
+from feedback.local_days import local_day
 from feedback.settings import Settings
-from tests.support import SITE, add_site
+from tests.support import SITE, add_site, random_vote_events
 
-ARTICLES = ("bai-1", "bai-2", "bai-3")
 CLUSTER = "c0ffee0001"
 
 DayKey = tuple[int, str]
-
-
-def random_events(rng: random.Random, count: int, first_version: int) -> list[VoteEvent]:
-    """Votes, changes and withdrawals of a few readers over a few days; one reader in five suspect."""
-    events = []
-    for number in range(count):
-        reader = rng.randrange(15)
-        change = VoteChange(
-            SITE,
-            rng.choice(ARTICLES),
-            f"reader-{reader:016d}",
-            None if rng.random() < 0.15 else rng.randint(1, 5),
-            suspect=reader % 5 == 0,
-        )
-        at_ms = DAY_MS * 20_000 + rng.randrange(5 * DAY_MS)
-        events.append(VoteEvent(change, first_version + number, at_ms, CLUSTER if change.suspect else None))
-    return events
 
 
 def summed_events(database: str) -> dict[DayKey, tuple[int, int]]:
@@ -70,7 +51,7 @@ async def test_day_totals_are_the_events_through_replays_and_withdrawals(setting
     rng = random.Random(11)
     async with await Archive.open(settings.database_path) as archive:
         for chunk in range(6):
-            events = random_events(rng, 40, first_version=chunk * 100)
+            events = random_vote_events(rng, 40, first_version=chunk * 100, suspect_every=5, cluster=CLUSTER)
             for _ in range(2 if chunk % 2 else 1):  # every other chunk replayed: it adds nothing
                 await archive.flush.apply(0, FlushPosition("epoch", f"{chunk}-0"), events, [])
             assert_totals_are_the_events(settings.database_path)
@@ -79,7 +60,12 @@ async def test_day_totals_are_the_events_through_replays_and_withdrawals(setting
 async def test_an_accepted_suspect_vote_joins_the_day_totals(settings: Settings) -> None:
     await add_site(settings)
     async with await Archive.open(settings.database_path) as archive:
-        await archive.flush.apply(0, FlushPosition("epoch", "1-0"), random_events(random.Random(5), 80, 0), [])
+        await archive.flush.apply(
+            0,
+            FlushPosition("epoch", "1-0"),
+            random_vote_events(random.Random(5), 80, 0, suspect_every=5, cluster=CLUSTER),
+            [],
+        )
         before = stored_totals(settings.database_path)
         await archive.suspects.decide(SITE, True, [], [CLUSTER])
         assert_totals_are_the_events(settings.database_path)
@@ -89,7 +75,12 @@ async def test_an_accepted_suspect_vote_joins_the_day_totals(settings: Settings)
 async def test_a_new_time_zone_re_sums_the_day_totals(settings: Settings) -> None:
     await add_site(settings)
     async with await Archive.open(settings.database_path) as archive:
-        await archive.flush.apply(0, FlushPosition("epoch", "1-0"), random_events(random.Random(3), 80, 0), [])
+        await archive.flush.apply(
+            0,
+            FlushPosition("epoch", "1-0"),
+            random_vote_events(random.Random(3), 80, 0, suspect_every=5, cluster=CLUSTER),
+            [],
+        )
         before = stored_totals(settings.database_path)
         site = await archive.sites.get(SITE)
         assert site is not None
@@ -105,7 +96,12 @@ async def test_the_migration_sums_an_archive_made_before_it(settings: Settings) 
     await add_site(settings)
     first, last = 20_000, 20_005
     async with await Archive.open(settings.database_path) as archive:
-        await archive.flush.apply(0, FlushPosition("epoch", "1-0"), random_events(random.Random(9), 120, 0), [])
+        await archive.flush.apply(
+            0,
+            FlushPosition("epoch", "1-0"),
+            random_vote_events(random.Random(9), 120, 0, suspect_every=5, cluster=CLUSTER),
+            [],
+        )
         await archive.suspects.decide(SITE, True, [], [CLUSTER])
         lists = await archive.trends.best_and_worst(SITE, first, last, 2)
         movers = await archive.trends.movers(SITE, first + 3, last, 3)
@@ -118,6 +114,6 @@ async def test_the_migration_sums_an_archive_made_before_it(settings: Settings) 
         assert_totals_are_the_events(settings.database_path)
         assert await archive.trends.best_and_worst(SITE, first, last, 2) == lists
         assert await archive.trends.movers(SITE, first + 3, last, 3) == movers
-        more = random_events(random.Random(10), 40, first_version=1_000)
+        more = random_vote_events(random.Random(10), 40, first_version=1_000, suspect_every=5, cluster=CLUSTER)
         await archive.flush.apply(0, FlushPosition("epoch", "2-0"), more, [])
         assert_totals_are_the_events(settings.database_path)
