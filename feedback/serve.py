@@ -6,13 +6,17 @@ awake accepts every connection waiting: long-lived connections (a reverse proxy'
 ones, a load test's) pile onto one worker while the others idle (docs/performance.md). Here each
 worker binds the same address with SO_REUSEPORT and Linux spreads new connections over their
 sockets evenly. The parent binds it first, so that a port in use fails at once, and holds it
-while the workers run (a bound socket that does not listen is given no connections).
+while the workers run (a bound socket that does not listen is given no connections). A worker
+whose parent dies, even by SIGKILL, is sent SIGTERM by the kernel, and stops as at any SIGTERM:
+it finishes its requests and flushes what it holds.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import time
@@ -27,6 +31,7 @@ log = logging.getLogger("uvicorn.error")
 
 # A worker that dies is started again, but not in a tight loop when it dies at start-up.
 _RESTART_DELAY_SECONDS = 1.0
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 @dataclass(frozen=True)
@@ -82,12 +87,24 @@ def _bind(host: str, port: int, reuse_port: bool) -> socket.socket:
     return sock
 
 
-def _run_worker(options: ServeOptions, port: int) -> None:
+def _run_worker(options: ServeOptions, port: int, parent: int) -> None:
     """A worker process: uvicorn on a listening socket of its own, in the port's group."""
+    _stop_with_parent(parent)
     config = _config(options)
     sock = _bind(options.host, port, reuse_port=True)
     sock.listen(config.backlog)
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def _stop_with_parent(parent: int) -> None:
+    """Have the kernel send this process SIGTERM when its parent dies (Linux's
+    PR_SET_PDEATHSIG): a supervisor killed outright must not leave workers serving on its port."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"prctl(PR_SET_PDEATHSIG): {os.strerror(error)}")
+    if os.getppid() != parent:  # it died before the request took effect: nothing to serve for
+        raise SystemExit(0)
 
 
 class _Supervisor:
@@ -123,7 +140,9 @@ class _Supervisor:
         return exit_code
 
     def _start(self) -> SpawnProcess:
-        worker = self._spawn.Process(target=_run_worker, args=(self._options, self._port), name="feedback-worker")
+        worker = self._spawn.Process(
+            target=_run_worker, args=(self._options, self._port, os.getpid()), name="feedback-worker"
+        )
         worker.start()
         return worker
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -114,6 +116,35 @@ def test_sigterm_stops_every_worker(two_workers: ServerProcess) -> None:
     two_workers.terminate()
     for worker in workers:
         assert not Path(f"/proc/{worker}").exists()
+
+
+def test_workers_stop_and_flush_when_their_supervisor_is_killed(
+    two_workers: ServerProcess, site_settings: Settings
+) -> None:
+    workers = workers_of(two_workers)
+    for number in range(8):  # new connections, spread over both workers
+        vote = {"score": 4, "reader": f"reader-{number:016d}"}
+        response = httpx.put(f"{two_workers.url}/api/v1/sites/{SITE}/articles/bai-1/rating", json=vote)
+        assert response.status_code == 200
+    os.kill(two_workers.process.pid, signal.SIGKILL)  # the supervisor alone, not its process group
+    two_workers.process.wait()
+    try:
+        wait_until(lambda: not any(map(running, workers)), "the orphaned workers exit")
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # what is left of its group, when they did not
+            os.killpg(two_workers.process.pid, signal.SIGKILL)
+    with sqlite3.connect(site_settings.database_path) as database:
+        (flushed,) = database.execute("SELECT count(*) FROM votes WHERE site = ?", (SITE,)).fetchone()
+    assert flushed == 8  # each flushed what it held as it stopped
+
+
+def running(pid: int) -> bool:
+    """Whether a process runs: not gone, and not a zombie nobody has reaped yet."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def serve_until_it_exits(settings: Settings, *options: str, database: str = "") -> subprocess.CompletedProcess[str]:
