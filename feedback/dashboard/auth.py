@@ -71,6 +71,19 @@ def csrf_matches(form: FormData, expected: str | None) -> bool:
     return isinstance(given, str) and expected is not None and secrets.compare_digest(given, expected)
 
 
+async def decision_form(request: Request, session: Session, site: str) -> FormData | None:
+    """The form of an editor's decision on `site` (comments, suspect votes); None when the user
+    may not moderate the site or the form's CSRF token is missing or wrong (answer 403)."""
+    form = await request.form()
+    return form if session.user.may_moderate(site) and csrf_matches(form, session.csrf_token) else None
+
+
+def page_number(request: Request) -> int:
+    """The `page` of a paged list (from 1); the first for anything else."""
+    text = request.query_params.get("page", "1")
+    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) < 10**6 else 1
+
+
 def safe_next(target: str | None) -> str:
     """Only an address of the dashboard itself: never another site (`//evil.example`)."""
     if target and target.startswith(f"{PATH}/") and not target.startswith("//") and "\\" not in target:

@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from feedback.archive.reports import ARTICLE_ORDER
 from feedback.archive.sessions import Session
-from feedback.dashboard.auth import site_view
+from feedback.dashboard.auth import page_number, site_view
 from feedback.dashboard.templating import render
 from feedback.services import Services
 
@@ -21,8 +21,7 @@ async def articles(request: Request, services: Services, session: Session, site:
     order = query.get("sort", "ranked")
     order = order if order in ARTICLE_ORDER else "ranked"
     search = query.get("q", "")[:200]
-    page_text = query.get("page", "1")
-    page = int(page_text) if page_text.isascii() and page_text.isdigit() and 0 < int(page_text) < 10**6 else 1
+    page = page_number(request)
     rows, matching = await services.reports.articles(site, search, order, page, PER_PAGE)
     return render(
         request,

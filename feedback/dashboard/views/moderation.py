@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 
 from feedback import validation
 from feedback.archive.sessions import Session
-from feedback.dashboard.auth import PATH, csrf_matches, site_view
+from feedback.dashboard.auth import PATH, decision_form, site_view
 from feedback.dashboard.templating import render
 from feedback.errors import InvalidInput
 from feedback.models import CommentStatus
@@ -44,8 +44,8 @@ async def desk(request: Request, services: Services, session: Session, site: str
 @site_view
 async def moderate(request: Request, services: Services, session: Session, site: str) -> Response:
     user = session.user
-    form = await request.form()
-    if not user.may_moderate(site) or not csrf_matches(form, session.csrf_token):
+    form = await decision_form(request, session, site)
+    if form is None:
         return render(request, "error.html", user, status_code=403, message="forbidden")
     action = form.get("action")
     if action not in get_args(ModerationAction):

@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 
 from feedback import validation
 from feedback.archive.sessions import Session
-from feedback.dashboard.auth import PATH, csrf_matches, site_view
+from feedback.dashboard.auth import PATH, decision_form, page_number, site_view
 from feedback.dashboard.templating import render
 from feedback.errors import InvalidInput
 from feedback.local_days import date_of
@@ -24,8 +24,7 @@ PER_PAGE = 50
 async def review(request: Request, services: Services, session: Session, site: str) -> Response:
     user = session.user
     query = request.query_params
-    page_text = query.get("page", "1")
-    page = int(page_text) if page_text.isascii() and page_text.isdigit() and 0 < int(page_text) < 10**6 else 1
+    page = page_number(request)
     listing = await services.suspects.page(site, page, PER_PAGE)
     decision = query.get("decision")
     return render(
@@ -47,8 +46,8 @@ async def review(request: Request, services: Services, session: Session, site: s
 @site_view
 async def decide(request: Request, services: Services, session: Session, site: str) -> Response:
     user = session.user
-    form = await request.form()
-    if not user.may_moderate(site) or not csrf_matches(form, session.csrf_token):
+    form = await decision_form(request, session, site)
+    if form is None:
         return render(request, "error.html", user, status_code=403, message="forbidden")
     decision = form.get("decision")
     if decision not in get_args(SuspectDecision):
