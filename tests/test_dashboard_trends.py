@@ -191,5 +191,5 @@ async def test_an_article_rated_alike_in_both_periods_did_not_move(site_settings
     async with await Archive.open(site_settings.database_path) as archive:
         await archive.flush.apply(0, FlushPosition("epoch", "9-0"), events, [])
         today = local_day(DEFAULT_TIME_ZONE, now_ms)
-        movers = await archive.trends.movers(SITE, today - 6, today, 5)
+        movers = (await archive.trends.rankings(SITE, today - 6, today, 5)).movers
     assert [mover.article for mover in movers] == ["rose"]

@@ -103,17 +103,17 @@ async def test_the_migration_sums_an_archive_made_before_it(settings: Settings) 
             [],
         )
         await archive.suspects.decide(SITE, True, [], [CLUSTER])
-        lists = await archive.trends.best_and_worst(SITE, first, last, 2)
-        movers = await archive.trends.movers(SITE, first + 3, last, 3)
-    assert lists[0] and lists[1] and movers
+        lists = await archive.trends.rankings(SITE, first, last, 2)
+        movers = (await archive.trends.rankings(SITE, first + 3, last, 3)).movers
+    assert lists.best and lists.worst and movers
     with sqlite3.connect(settings.database_path) as db:
         db.execute("ALTER TABLE daily_votes DROP COLUMN votes")
         db.execute("ALTER TABLE daily_votes DROP COLUMN points")
         db.execute("PRAGMA user_version = 10")
     async with await Archive.open(settings.database_path) as archive:
         assert_totals_are_the_events(settings.database_path)
-        assert await archive.trends.best_and_worst(SITE, first, last, 2) == lists
-        assert await archive.trends.movers(SITE, first + 3, last, 3) == movers
+        assert await archive.trends.rankings(SITE, first, last, 2) == lists
+        assert (await archive.trends.rankings(SITE, first + 3, last, 3)).movers == movers
         more = random_vote_events(random.Random(10), 40, first_version=1_000, suspect_every=5, cluster=CLUSTER)
         await archive.flush.apply(0, FlushPosition("epoch", "2-0"), more, [])
         assert_totals_are_the_events(settings.database_path)

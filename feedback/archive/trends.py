@@ -59,6 +59,13 @@ class Mover:
 
 
 @dataclass(frozen=True)
+class Rankings:
+    best: list[RankedArticle]
+    worst: list[RankedArticle]
+    movers: list[Mover]
+
+
+@dataclass(frozen=True)
 class VoteChangeLogged:
     at_ms: int
     reader: str
@@ -110,57 +117,62 @@ class Trends:
             for at, reader, old, new, suspect in rows
         ]
 
-    async def best_and_worst(
-        self, site: str, first_day: int, last_day: int, limit: int
-    ) -> tuple[list[RankedArticle], list[RankedArticle]]:
+    async def rankings(self, site: str, first_day: int, last_day: int, limit: int) -> Rankings:
         """The articles readers rated best and worst in these days, by the Bayesian average of
-        the votes given then."""
-        # The period's articles are summed once (materialized), each list is a top-N of them (no
-        # full sort), and titles are joined to the listed ones only; the mean comes from site_days.
+        the votes given then, and those whose Bayesian average moved most from the as many days
+        before, among those rated in both (not those it did not move)."""
+        before = first_day - (last_day - first_day + 1)
+        # The cost is grouping the article-days by article (SQLite sorts them): both periods are
+        # summed in one pass (FILTER costs less per row than multiplying by a condition) and
+        # materialized once for the three lists, each a top-N (no full sort); titles are joined
+        # to the listed articles only. Best and worst are pulled towards the period's site mean
+        # (from site_days), movers towards the mean of the articles rated in both periods.
+        now, then = f"FILTER (WHERE day >= {int(first_day)})", f"FILTER (WHERE day < {int(first_day)})"
         rows = await self._database.fetch(
-            "WITH period AS MATERIALIZED (SELECT article, sum(votes) AS votes, sum(points) AS points "
-            "FROM daily_votes WHERE site = ? AND day BETWEEN ? AND ? GROUP BY article HAVING votes > 0), "
+            f"WITH sums AS MATERIALIZED (SELECT article, sum(votes) {now} AS votes, sum(points) {now} AS points, "
+            f"sum(votes) {then} AS votes_before, sum(points) {then} AS points_before FROM daily_votes "
+            "WHERE site = ? AND day BETWEEN ? AND ? GROUP BY article), "
             f"mean AS (SELECT coalesce(1.0 * sum({_POINTS}) / sum({_VOTES}), 3.0) AS m FROM site_days "
             "WHERE site = ? AND day BETWEEN ? AND ?), "
             "ranked AS MATERIALIZED (SELECT article, votes, 1.0 * points / votes AS average, "
-            f"({PRIOR_VOTES} * m + points) / ({PRIOR_VOTES} + votes) AS ranked FROM period CROSS JOIN mean), "
-            "listed AS (SELECT * FROM (SELECT 1 AS best, * FROM ranked ORDER BY ranked DESC, votes DESC, article "
-            "LIMIT ?) UNION ALL SELECT * FROM (SELECT 0, * FROM ranked ORDER BY ranked ASC, votes DESC, article "
-            "LIMIT ?)) "
-            "SELECT l.article, a.title, a.url, votes, average, ranked, best, (SELECT count(*) FROM ranked) "
+            f"({PRIOR_VOTES} * m + points) / ({PRIOR_VOTES} + votes) AS ranked "
+            "FROM sums CROSS JOIN mean WHERE votes > 0), "
+            "both_periods AS MATERIALIZED (SELECT * FROM sums WHERE votes > 0 AND votes_before > 0), "
+            "both_mean AS (SELECT coalesce(1.0 * sum(points + points_before) / sum(votes + votes_before), 3.0) AS m "
+            "FROM both_periods), "
+            f"moved AS (SELECT *, ({PRIOR_VOTES} * m + points) / ({PRIOR_VOTES} + votes) "
+            f"- ({PRIOR_VOTES} * m + points_before) / ({PRIOR_VOTES} + votes_before) AS change "
+            "FROM both_periods CROSS JOIN both_mean), "
+            "listed AS (SELECT * FROM (SELECT 'best' AS list, article, votes, average, ranked, NULL, NULL "
+            "FROM ranked ORDER BY ranked DESC, votes DESC, article LIMIT ?) "
+            "UNION ALL SELECT * FROM (SELECT 'worst', article, votes, average, ranked, NULL, NULL "
+            "FROM ranked ORDER BY ranked ASC, votes DESC, article LIMIT ?) "
+            "UNION ALL SELECT * FROM (SELECT 'moved', article, votes, 1.0 * points / votes, change, votes_before, "
+            "1.0 * points_before / votes_before FROM moved WHERE abs(change) > 1e-9 "
+            "ORDER BY abs(change) DESC, article LIMIT ?)) "
+            "SELECT l.*, a.title, a.url, (SELECT count(*) FROM ranked) "
             "FROM listed AS l LEFT JOIN articles AS a ON a.site = ? AND a.article = l.article",
-            (site, first_day, last_day, site, first_day, last_day, limit, limit, site),
+            (site, before, last_day, site, first_day, last_day, limit, limit, limit, site),
         )
         # With fewer than twice `limit` articles rated, each is listed once: the better half as best.
-        rated = rows[0][7] if rows else 0
+        rated = rows[0][9] if rows else 0
         best_count = min(limit, -(-rated // 2))
         worst_count = min(limit, rated - best_count)
-        best = [row for row in rows if row[6]][:best_count]
-        worst = [row for row in rows if not row[6]][:worst_count]
-        return [_ranked(row) for row in best], [_ranked(row) for row in worst]
-
-    async def movers(self, site: str, first_day: int, last_day: int, limit: int) -> list[Mover]:
-        """The articles whose Bayesian average of the votes given in these days moved most from
-        the as many days before, among those rated in both (and not those it did not move)."""
-        before = first_day - (last_day - first_day + 1)
-        # One pass over both periods; FILTER costs less per row than multiplying by a condition.
-        now, then = f"FILTER (WHERE day >= {int(first_day)})", f"FILTER (WHERE day < {int(first_day)})"
-        rows = await self._database.fetch(
-            f"WITH both_periods AS MATERIALIZED (SELECT article, sum(votes) {now} AS votes, "
-            f"sum(points) {now} AS points, sum(votes) {then} AS votes_before, "
-            f"sum(points) {then} AS points_before FROM daily_votes "
-            "WHERE site = ? AND day BETWEEN ? AND ? GROUP BY article HAVING votes > 0 AND votes_before > 0), "
-            "mean AS (SELECT coalesce(1.0 * sum(points + points_before) / sum(votes + votes_before), 3.0) AS m "
-            "FROM both_periods), "
-            f"moved AS (SELECT * FROM (SELECT *, ({PRIOR_VOTES} * m + points) / ({PRIOR_VOTES} + votes) "
-            f"- ({PRIOR_VOTES} * m + points_before) / ({PRIOR_VOTES} + votes_before) AS change "
-            "FROM both_periods CROSS JOIN mean) WHERE abs(change) > 1e-9 ORDER BY abs(change) DESC, article LIMIT ?) "
-            "SELECT o.article, a.title, a.url, votes_before, 1.0 * points_before / votes_before, "
-            "votes, 1.0 * points / votes, change FROM moved AS o "
-            "LEFT JOIN articles AS a ON a.site = ? AND a.article = o.article ORDER BY abs(change) DESC, o.article",
-            (site, before, last_day, limit, site),
+        # The join keeps no order: each list is sorted again, as SQLite chose it.
+        listed: dict[str, list[aiosqlite.Row]] = {"best": [], "worst": [], "moved": []}
+        for row in rows:
+            listed[row[0]].append(row)
+        best = sorted(listed["best"], key=lambda row: (-row[4], -row[2], row[1]))[:best_count]
+        worst = sorted(listed["worst"], key=lambda row: (row[4], -row[2], row[1]))[:worst_count]
+        movers = sorted(listed["moved"], key=lambda row: (-abs(row[4]), row[1]))
+        return Rankings(
+            best=[_ranked(row) for row in best],
+            worst=[_ranked(row) for row in worst],
+            movers=[
+                Mover(article, title, url, votes_before, average_before, votes, average, change)
+                for _, article, votes, average, change, votes_before, average_before, title, url, _ in movers
+            ],
         )
-        return [Mover(*row) for row in rows]
 
     async def most_discussed(self, site: str, from_ms: int, to_ms: int, limit: int) -> list[Discussed]:
         """The articles readers commented on most in [from_ms, to_ms), spam aside."""
@@ -194,5 +206,5 @@ def _day(row: aiosqlite.Row) -> DayOfVotes:
 
 
 def _ranked(row: aiosqlite.Row) -> RankedArticle:
-    article, title, url, votes, average, ranked, *_ = row
+    _, article, votes, average, ranked, _, _, title, url, _ = row
     return RankedArticle(article, title, url, votes, average, ranked)

@@ -91,7 +91,7 @@ class SiteOverview:
         trends = self._archive.trends
         days = await trends.site_days(site.id, period.previous.first_day, period.last_day)
         by_day = {day.day: day for day in days if day.day >= period.first_day}
-        best, worst = await trends.best_and_worst(site.id, period.first_day, period.last_day, _LISTED)
+        rankings = await trends.rankings(site.id, period.first_day, period.last_day, _LISTED)
         from_ms = day_start_ms(site.time_zone, period.first_day)
         to_ms = day_start_ms(site.time_zone, period.last_day + 1)
         return Overview(
@@ -101,9 +101,9 @@ class SiteOverview:
             now=_totals(by_day.values()),
             before=_totals(day for day in days if day.day < period.first_day),
             comments=await trends.comments_by_status(site.id, from_ms, to_ms),
-            best=best,
-            worst=worst,
-            movers=await trends.movers(site.id, period.first_day, period.last_day, _LISTED),
+            best=rankings.best,
+            worst=rankings.worst,
+            movers=rankings.movers,
             discussed=await trends.most_discussed(site.id, from_ms, to_ms, _LISTED),
         )
 
