@@ -9,7 +9,7 @@ import pytest
 
 from feedback import validation
 from feedback.errors import InvalidInput
-from feedback.hot import HotStore, VoteLimits, VoteOutcome, connect
+from feedback.hot import HotStore, Load, VoteLimits, VoteOutcome, connect
 from feedback.models import ArticleState, VoteChange, VoteEvent
 from feedback.settings import Settings
 from tests.support import SITE
@@ -21,7 +21,7 @@ READER = "reader-0000000000000001"
 async def test_a_vote_comes_back_from_the_stream_as_it_was_packed(settings: Settings) -> None:
     store = HotStore(connect(settings.redis_url))
     try:
-        assert await store.articles.load(SITE, ARTICLE, ArticleState({}, None, None), "0")
+        assert await store.articles.load(SITE, ARTICLE, ArticleState({}, None, None), "0") is Load.LOADED
         changes = [
             VoteChange(SITE, ARTICLE, READER, 4, address="0123456789abcdef"),
             VoteChange(SITE, ARTICLE, READER, None),  # withdrawn, the address unknown
@@ -48,7 +48,7 @@ async def test_the_vote_made_suspect_carries_its_addresss_cluster_label_and_no_o
     address = "0123456789abcdef"
     store = HotStore(connect(settings.redis_url), vote_limits=VoteLimits(readers_per_address=1))
     try:
-        assert await store.articles.load(SITE, ARTICLE, ArticleState({}, None, None), "0")
+        assert await store.articles.load(SITE, ARTICLE, ArticleState({}, None, None), "0") is Load.LOADED
         await store.votes.apply([
             VoteChange(SITE, ARTICLE, READER, 4, address=address),  # counted: the first reader
             VoteChange(SITE, ARTICLE, "reader-0000000000000002", 2, address=address),  # past the cap

@@ -1,7 +1,7 @@
 """The Redis side: hot articles' whole state, the shards' event streams and the flusher lease.
 Each concept has its module and its Lua scripts in `lua/`; `keys` says where everything lives."""
 
-from feedback.hot.articles import COLD, Cold
+from feedback.hot.articles import COLD, Cold, Load
 from feedback.hot.clock import RedisClock, redis_time_ms
 from feedback.hot.connection import REDIS_UNAVAILABLE, connect
 from feedback.hot.gate import REDIS_DOWN, RedisDown, RedisGate
@@ -16,6 +16,7 @@ __all__ = [
     "REDIS_UNAVAILABLE",
     "Cold",
     "HotStore",
+    "Load",
     "RedisClock",
     "RedisDown",
     "RedisGate",

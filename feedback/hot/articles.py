@@ -28,6 +28,16 @@ class Cold(enum.Enum):
 COLD = Cold.ARTICLE
 
 
+class Load(enum.Enum):
+    """What loading a cold article came to."""
+
+    LOADED = 1
+    STALE_SNAPSHOT = 0
+    """SQLite's state may be older than SQLite now is: read it again."""
+    FENCED = 2
+    """Redis holds a stale copy the flusher is about to drop (drop.lua): read again a little later."""
+
+
 class HotArticles:
     def __init__(self, redis: Redis, keys: KeyLayout) -> None:
         self._redis = redis
@@ -41,8 +51,8 @@ class HotArticles:
         drops = await self._redis.hget(ShardKeys(shard).meta, "stale_drops")
         return str(drops or "0")
 
-    async def load(self, site: str, article: str, state: ArticleState, stale_drops: str) -> bool:
-        """Make a cold article hot from SQLite's state; False when that state may be stale."""
+    async def load(self, site: str, article: str, state: ArticleState, stale_drops: str) -> Load:
+        """Make a cold article hot from SQLite's state."""
         location = self._keys.locate(site, article)
         args: list[Any] = [state.flush_epoch or "", state.flush_last_id or "", stale_drops, state.comments]
         for reader, score in state.scores.items():
@@ -50,10 +60,11 @@ class HotArticles:
         for reader, score in state.suspect_scores.items():
             args += [f"!{reader}", score]
         keys: list[str | bytes] = [location.shard.meta, location.shard.touched, location.key]
-        return bool(await self._load(keys=keys, args=args))
+        return Load(await self._load(keys=keys, args=args))
 
     async def drop(self, site: str, article: str) -> bool:
-        """Forget a (stale) article unless it has votes not yet flushed; True when gone."""
+        """Forget a stale article; True when gone. One with events not flushed yet stays, fenced:
+        served to nobody and given no new event, so that it can go after its shard's next flush."""
         location = self._keys.locate(site, article)
         return await self._drop_one(location.shard, location.digest, "")
 

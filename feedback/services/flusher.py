@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 # Redis (or, for the flusher in the server, the event loop) long enough to show in the votes'
 # p99 latency; large enough that commits do not dominate.
 CHUNK_SIZE = 500
-_STALE_DROP_ATTEMPTS = 10
 # Articles are marked with when they last changed to within a tenth of the idle time: most
 # flushes then need not move them in Redis's sorted set.
 _IDLE_PRECISION = 10
@@ -105,20 +104,19 @@ class Flusher:
         commented on during an outage, or moderated. When only their approved comments changed,
         counting them again is enough, and works however busy the article is.
 
-        A copy with votes not yet flushed cannot go. A busy article keeps receiving them, so its
-        shard is flushed again and the drop retried at once, rather than at the next cycle
-        (when it would meet the same race); returns the events those flushes applied.
+        A copy with events not yet flushed cannot go: the drop fences it instead (no request is
+        served from it, none adds to it), so once its shard is flushed again the drop succeeds,
+        however busy the article; returns the events those flushes applied.
         """
         applied = 0
         for stale in await self.archive.stale.all():
             if not stale.votes_changed and await self._recount(stale):
                 continue
-            shard = self._store.keys.locate(stale.site, stale.article).shard.shard
-            for _ in range(_STALE_DROP_ATTEMPTS):
-                if await self._store.articles.drop(stale.site, stale.article):
-                    await self.archive.stale.forget(stale)
-                    break
-                applied += await self._flush_shard(shard)
+            if not await self._store.articles.drop(stale.site, stale.article):
+                applied += await self._flush_shard(self._store.keys.locate(stale.site, stale.article).shard.shard)
+                if not await self._store.articles.drop(stale.site, stale.article):
+                    continue  # the flush stopped short (its lease lost): the next cycle drops it
+            await self.archive.stale.forget(stale)
         return applied
 
     async def _recount(self, stale: StaleArticle) -> bool:

@@ -3,6 +3,7 @@ the request path (the flusher is the other)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
@@ -10,13 +11,16 @@ from typing import TypeVar, cast
 
 from feedback.archive import Archive
 from feedback.errors import ArticleBusy
-from feedback.hot import COLD, Cold, HotStore
+from feedback.hot import COLD, Cold, HotStore, Load
 from feedback.models import ArticleItem
 
 log = logging.getLogger(__name__)
 
 # A load is tried again when the flusher moved on while SQLite was read; it rarely takes two.
 _LOAD_ATTEMPTS = 20
+# Or, a little later, when Redis holds a stale copy of the article that the flusher drops once
+# it has flushed the copy's last events: one flush of a shard, a few ms to a few hundred.
+_FENCED_WAIT_SECONDS = 0.05
 # How many times a batch's cold items are loaded and run again before giving up (an article
 # dropped again at once by a flush, twice over, is rare enough).
 _LOAD_ROUNDS = 3
@@ -78,6 +82,9 @@ class ColdLoader:
             # The count of stale drops is read first: a drop after it makes Redis refuse the load.
             stale_drops = await self._store.articles.stale_drops(shard)
             state = await self._archive.snapshots.article_state(site, article, shard)
-            if await self._store.articles.load(site, article, state, stale_drops):
+            loaded = await self._store.articles.load(site, article, state, stale_drops)
+            if loaded is Load.LOADED:
                 return
+            if loaded is Load.FENCED:
+                await asyncio.sleep(_FENCED_WAIT_SECONDS)
         raise ArticleBusy(f"SQLite's state of article {article!r} of {site!r} kept changing while it was read")

@@ -5,11 +5,13 @@
 --       period in ms ('' = none); site, reader, address ('' = unknown); the comment's status;
 --       the comment as JSON (the stream event); the article's title and url as its page gave
 --       them ('' = not given), and the article's id.
--- Returns -1 for a cold article (load it and retry), else how many ms to wait before trying
+-- Returns -1 for a cold article, or a stale copy fenced until the flusher drops it (load it and
+-- retry), else how many ms to wait before trying
 -- again: over the rate limit, nothing was added; 0 = added.
 local meta, events, key, comments, shard_comments = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 redis.call('HSETNX', meta, 'epoch', ARGV[1])
-if redis.call('HEXISTS', key, '#c') == 0 then return -1 end
+local hot = redis.call('HMGET', key, '#c', '#f')
+if not hot[1] or hot[2] then return -1 end
 local now = now_ms()
 local wait = rate_limit(shard_prefix(meta), 'c', tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6], now)
 if wait > 0 then return wait end

@@ -6,9 +6,11 @@
 -- Returns 1 when the article is loaded (by this call or an earlier one), 0 when the snapshot may
 -- be older than SQLite now is, so the caller reads SQLite again: the flusher has applied events
 -- since (an evicted article's later votes would be missing from it), or dropped a stale article
--- (one changed in SQLite behind Redis's back, perhaps this one, after the snapshot).
+-- (one changed in SQLite behind Redis's back, perhaps this one, after the snapshot); 2 when the
+-- article is a stale copy fenced until the flusher drops it (drop.lua): read again a little later.
 local meta, touched, key = KEYS[1], KEYS[2], KEYS[3]
 if redis.call('EXISTS', key) == 1 then
+  if redis.call('HEXISTS', key, '#f') == 1 then return 2 end
   -- Loaded by a version without comments: SQLite then has all of them.
   redis.call('HSETNX', key, '#c', ARGV[4])
   return 1

@@ -7,7 +7,8 @@
 --       address, title, url '' = not given). From its score on, the change is also the event
 --       appended to the stream: one argument per vote keeps the client's work small (the format
 --       is hot/packing.py's). A title or url new to the article goes to the stream once (`m`).
--- Returns 8 integers per vote: status (0 = cold: load it and retry; 1 = applied; 2 = over the
+-- Returns 8 integers per vote: status (0 = cold, or a stale copy fenced until the flusher drops
+-- it: load it and retry; 1 = applied; 2 = over the
 -- rate limit, nothing applied), the article's histogram for scores 1..5 after the change, its
 -- approved comments, and for status 2 the ms to wait.
 --
@@ -21,11 +22,12 @@ local votes = #KEYS - 2
 -- A script is not rolled back when it fails half-way, and reading a key that is not an article
 -- hash fails: so every vote's state is read before any is written, and a batch is applied whole
 -- or not at all. A state read then serves its vote unless an earlier vote wrote to its article.
--- A vote's state: counts, approved comments, the reader's score (counted, suspect) and, only
--- when its page sent a title or url, the article's ([9], [10]: false when it has none yet).
+-- A vote's state: counts, approved comments, the reader's score (counted, suspect), the fence
+-- (drop.lua) and, only when its page sent a title or url, the article's ([10], [11]: false when
+-- it has none yet).
 local function read_state(key, reader, about)
-  if not about then return redis.call('HMGET', key, '#1', '#2', '#3', '#4', '#5', '#c', reader, '!' .. reader) end
-  return redis.call('HMGET', key, '#1', '#2', '#3', '#4', '#5', '#c', reader, '!' .. reader, '#t', '#u')
+  if not about then return redis.call('HMGET', key, '#1', '#2', '#3', '#4', '#5', '#c', reader, '!' .. reader, '#f') end
+  return redis.call('HMGET', key, '#1', '#2', '#3', '#4', '#5', '#c', reader, '!' .. reader, '#f', '#t', '#u')
 end
 local changes, addresses, readers, sites, articles, scores, states = {}, {}, {}, {}, {}, {}, {}
 local titles, urls = {}, {}
@@ -55,14 +57,14 @@ for i = 1, votes do
   local counts = {0, 0, 0, 0, 0, 0}
   for j = 1, 6 do counts[j] = tonumber(state[j] or '0') end
   local status, wait = 1, 0
-  if not state[1] then
+  if not state[1] or state[9] then
     status = 0
   else
     wait = rate_limit(prefix, 'v', rate_count, rate_period, site, reader, address, now)
     if wait > 0 then status = 2 end
   end
   if status == 1 then
-    if state[9] ~= nil and note_about(events, key, site, articles[i], titles[i], urls[i], state[9], state[10]) then
+    if state[10] ~= nil and note_about(events, key, site, articles[i], titles[i], urls[i], state[10], state[11]) then
       written[key] = true
     end
     local counted, suspect_score = tonumber(state[7] or '0'), tonumber(state[8] or '0')
