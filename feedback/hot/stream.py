@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from feedback.hot.connection import register_script
 from feedback.hot.keys import ShardKeys, digest
@@ -25,11 +26,32 @@ class EventStreams:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
         self._acknowledge = register_script(redis, "acknowledge")
+        self._catch_up = register_script(redis, "catch_up")
 
     async def epoch(self, shard: int) -> str | None:
         """The lifetime of the shard's stream; None before its first event."""
         epoch = await self._redis.hget(ShardKeys(shard).meta, "epoch")
         return str(epoch) if epoch is not None else None
+
+    async def lost_since_ms(self, shard: int, epoch: str, applied_id: str) -> int | None:
+        """When Redis has fewer of the shard's events than SQLite applied (`applied_id`, in
+        `epoch`): it came back with less than it had. Then the time (ms) of the last event it
+        still has, after which SQLite may hold events it lacks; else None."""
+        shard_keys = ShardKeys(shard)
+        if await self._redis.hget(shard_keys.meta, "epoch") != epoch:
+            return None
+        try:
+            info: dict[str, Any] = await self._redis.xinfo_stream(shard_keys.events)
+        except ResponseError:  # no such key: an emptied stream keeps its key, so this one was lost
+            return 0
+        kept = str(info["last-generated-id"])
+        return _time_ms(kept) if _order(kept) < _order(applied_id) else None
+
+    async def catch_up(self, shard: int, epoch: str, applied_id: str) -> None:
+        """Move the shard's stream past `applied_id` (see `lost_since_ms`): its next events come
+        after those SQLite applied, and the flusher reads them."""
+        shard_keys = ShardKeys(shard)
+        await self._catch_up(keys=[shard_keys.meta, shard_keys.events], args=[epoch, applied_id])
 
     async def pending(self, shard: int, after_id: str, count: int) -> list[StreamEntry]:
         """Up to `count` stream entries after `after_id`, oldest first."""
@@ -42,7 +64,7 @@ class EventStreams:
         """When the first stream entry after `after_id` was added, in ms of Redis's clock (the
         time part of its id, which XADD takes from that clock); None when there is none."""
         entries: list[tuple[str, Any]] = await self._redis.xrange(ShardKeys(shard).events, f"({after_id}", "+", count=1)  # type: ignore[assignment]  # decode_responses: str, and XRANGE never answers nil
-        return int(entries[0][0].partition("-")[0]) if entries else None
+        return _time_ms(entries[0][0]) if entries else None
 
     async def acknowledge(
         self,
@@ -61,3 +83,13 @@ class EventStreams:
         for (site, article), at_ms in (changed_at or {}).items():
             args += [at_ms, digest(site, article)]  # not cached: a backlog's articles are many
         await self._acknowledge(keys=[shard_keys.meta, shard_keys.events, shard_keys.touched], args=args)
+
+
+def _time_ms(entry_id: str) -> int:
+    """When a stream entry was added, in ms of Redis's clock: the time part of its id."""
+    return int(entry_id.partition("-")[0])
+
+
+def _order(entry_id: str) -> tuple[int, int]:
+    milliseconds, _, sequence = entry_id.partition("-")
+    return int(milliseconds), int(sequence or 0)

@@ -73,6 +73,8 @@ class Flusher:
         if epoch is None:
             return 0  # nothing was voted on through this Redis yet
         position = await self.archive.flush.position(shard)
+        if position is not None and position.epoch == epoch:
+            await self._catch_up(shard, position)
         after_id = position.last_id if position is not None and position.epoch == epoch else "0-0"
         applied = 0
         while entries := await streams.pending(shard, after_id, CHUNK_SIZE):
@@ -98,6 +100,30 @@ class Flusher:
             # A crash between commit and trim leaves Redis behind SQLite: catch it up.
             await streams.acknowledge(shard, epoch, after_id)
         return applied
+
+    async def _catch_up(self, shard: int, position: FlushPosition) -> None:
+        """When Redis came back with less than it had (an AOF that lost its last second, a
+        replica promoted before it had everything), its copies of the articles SQLite applied
+        events of since are stale: they are marked so (the drop at the end of this flush
+        reloads them), and only then is the stream moved past SQLite's position (a crash in
+        between finds Redis behind again next time)."""
+        lost_since_ms = await self._store.streams.lost_since_ms(shard, position.epoch, position.last_id)
+        if lost_since_ms is None:
+            return
+        changed = [
+            (site, article)
+            for site, article in await self.archive.stale.changed_since(lost_since_ms)
+            if self._store.keys.locate(site, article).shard.shard == shard
+        ]
+        await self.archive.stale.mark(changed)
+        await self._store.streams.catch_up(shard, position.epoch, position.last_id)
+        log.warning(
+            "Redis came back without events SQLite had applied (shard %d, since %d ms): its copies of %d articles "
+            "will be loaded from SQLite again",
+            shard,
+            lost_since_ms,
+            len(changed),
+        )
 
     async def _drop_stale_articles(self) -> int:
         """Forget Redis's copy of articles changed in SQLite behind its back: voted on or
