@@ -18,7 +18,7 @@ from feedback.hot.keys import KeyLayout, ShardKeys
 from feedback.models import ArticleState, VoteChange, VoteEvent
 from feedback.services.wiring import hot_store, standalone_flusher
 from feedback.settings import Settings
-from tests.support import SITE, RedisServer, add_site, flush, ratings_through, serve, with_redis
+from tests.support import SITE, LiveServer, RedisServer, add_site, flush, ratings_through, serve, with_redis
 
 
 def reader(number: int) -> str:
@@ -163,6 +163,19 @@ async def test_redis_outage_sends_votes_to_sqlite_and_back(settings: Settings, t
         redis.stop()
 
 
+async def outage_behind_a_copy(live: LiveServer, redis: RedisServer) -> None:
+    """Readers 1 (a 3) and 2 (a 4) vote through Redis, not flushed; during an outage reader 1's
+    newer 5 and reader 3's 1 go straight into SQLite; then Redis is back with its data (AOF), a
+    copy of the article that lacks them."""
+    await live.vote("bai-1", reader(1), 3)
+    await live.vote("bai-1", reader(2), 4)
+    redis.stop()
+    await live.vote("bai-1", reader(1), 5)
+    await live.vote("bai-1", reader(3), 1)
+    redis.start()
+    await asyncio.sleep(1.1)  # the API retries Redis a second after it failed
+
+
 async def test_redis_returning_with_stale_state_is_reconciled(settings: Settings, tmp_path: Path) -> None:
     """Redis kept its data (AOF) through an outage during which votes went to SQLite."""
     redis = RedisServer(tmp_path / "redis", appendonly=True)
@@ -171,13 +184,7 @@ async def test_redis_returning_with_stale_state_is_reconciled(settings: Settings
     await add_site(settings)
     try:
         async with serve(settings) as live:
-            await live.vote("bai-1", reader(1), 3)  # stays unflushed in Redis
-            await live.vote("bai-1", reader(2), 4)
-            redis.stop()
-            await live.vote("bai-1", reader(1), 5)  # newer, straight into SQLite
-            await live.vote("bai-1", reader(3), 1)
-            redis.start()
-            await asyncio.sleep(1.1)
+            await outage_behind_a_copy(live, redis)
             await flush(settings)  # applies Redis's older vote of reader 1, drops Redis's stale copy
             expected = {reader(1): 5, reader(3): 1}
             assert stored_votes(settings, "bai-1") == expected | {reader(2): 4}
@@ -201,13 +208,7 @@ async def test_a_busy_article_is_not_served_stale_after_an_outage(settings: Sett
     busy_votes: dict[str, int] = {}
     try:
         async with serve(settings) as live:
-            await live.vote("bai-1", reader(1), 3)
-            await live.vote("bai-1", reader(2), 4)
-            redis.stop()
-            await live.vote("bai-1", reader(1), 5)  # newer, straight into SQLite
-            await live.vote("bai-1", reader(3), 1)
-            redis.start()
-            await asyncio.sleep(1.1)
+            await outage_behind_a_copy(live, redis)
             async with standalone_flusher(settings) as flusher:
                 flush_shard = flusher._flush_shard
 
