@@ -14,7 +14,7 @@ from redis import Redis as SyncRedis
 
 from feedback.archive import Archive, FlushPosition
 from feedback.hot import COLD, HotStore, Load, RedisClock, connect
-from feedback.hot.keys import KeyLayout, ShardKeys
+from feedback.hot.keys import KeyLayout
 from feedback.models import ArticleState, VoteChange, VoteEvent
 from feedback.services.wiring import hot_store, standalone_flusher
 from feedback.settings import Settings
@@ -236,8 +236,9 @@ async def test_a_busy_article_is_not_served_stale_after_an_outage(settings: Sett
 
 async def test_redis_restarted_from_a_shorter_history_is_caught_up(settings: Settings, tmp_path: Path) -> None:
     """Redis comes back with its data as it was a moment before it died (an AOF that lost its
-    last second, in the same epoch), after SQLite had applied events it no longer has: its
-    copies of those articles are reloaded from SQLite, and its next events are not skipped."""
+    last second, in the same epoch), after SQLite had applied events it no longer has, and takes
+    votes on its stale copy before the flusher notices: those articles are reloaded from SQLite,
+    and every vote counts once."""
     redis = RedisServer(tmp_path / "redis", appendonly=True)
     redis.start()
     settings = with_redis(settings, redis.url)
@@ -259,37 +260,18 @@ async def test_redis_restarted_from_a_shorter_history_is_caught_up(settings: Set
             shutil.copytree(tmp_path / "redis-then", redis.directory)
             redis.start()
             await asyncio.sleep(1.1)
+            await live.vote("bai-1", reader(2), 3)  # a change Redis's copy takes for a first vote
+            await live.vote("bai-1", reader(4), 1)
             await flush(settings)
+            expected = {reader(1): 2, reader(2): 3, reader(4): 1}
+            assert stored_votes(settings, "bai-1") == expected
             summary = await live.summary("bai-1", reader=reader(1))
             assert summary["mine"] == 2
-            assert summary["histogram"] == histogram_of({reader(1): 2, reader(2): 5})
+            assert summary["histogram"] == histogram_of(expected)
             assert (await live.summary("bai-2"))["count"] == 1
-            await live.vote("bai-1", reader(4), 1)  # after the restart: flushed, not skipped
-            await flush(settings)
-            assert stored_votes(settings, "bai-1") == {reader(1): 2, reader(2): 5, reader(4): 1}
-            assert (await live.summary("bai-1"))["count"] == 3
+            assert await flush(settings) == 0  # found once: the next flush resumes as usual
     finally:
         redis.stop()
-
-
-async def test_a_lost_event_stream_is_made_again_after_what_sqlite_applied(settings: Settings) -> None:
-    await add_site(settings)
-    async with serve(settings) as live:
-        await live.vote("bai-1", reader(1), 4)
-        await flush(settings)
-        async with await Archive.open(settings.database_path) as archive:
-            position = await archive.flush.position(0)
-        assert position is not None
-        shard = ShardKeys(0)
-        with SyncRedis.from_url(settings.redis_url, decode_responses=True) as redis:
-            redis.delete(shard.events)
-            await flush(settings)
-            assert redis.xinfo_stream(shard.events)["last-generated-id"] == position.last_id
-            assert redis.hget(shard.meta, "flushed") == position.last_id
-        await live.vote("bai-1", reader(2), 2)
-        await flush(settings)
-        assert stored_votes(settings, "bai-1") == {reader(1): 4, reader(2): 2}
-        assert (await live.summary("bai-1"))["count"] == 2
 
 
 async def test_cold_article_hit_by_64_concurrent_first_votes_counts_each_once(settings: Settings) -> None:

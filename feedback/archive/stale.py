@@ -44,18 +44,13 @@ class StaleArticles:
     async def changed_since(self, at_ms: int) -> list[tuple[str, str]]:
         """The articles voted or commented on at `at_ms` or later (by Redis's clock, as their
         events were stamped). Reads the whole event log: for the rare Redis that came back with
-        less than it had (`Flusher._catch_up`), not for a request."""
+        less than it had (`Flusher._resume_after`), not for a request."""
         rows = await self._database.fetch(
             "SELECT site, article FROM vote_events WHERE at >= ? "
             "UNION SELECT site, article FROM comments WHERE id >= ?",
             (at_ms, f"{max(0, at_ms):012x}"),
         )
         return [(site, article) for site, article in rows]
-
-    async def mark(self, articles: Iterable[tuple[str, str]]) -> None:
-        """Redis's copy of these articles lacks votes SQLite has: drop it."""
-        async with self._database.transaction() as connection:
-            await mark_stale(connection, articles, votes_changed=True)
 
     async def forget(self, stale: StaleArticle) -> None:
         """Forget a stale article unless it was changed behind Redis's back again since."""

@@ -7,7 +7,7 @@ from feedback.hot.connection import REDIS_UNAVAILABLE, connect
 from feedback.hot.gate import REDIS_DOWN, RedisDown, RedisGate
 from feedback.hot.salt import day_salt
 from feedback.hot.store import HotStore
-from feedback.hot.stream import StreamEntry
+from feedback.hot.stream import StreamEntry, entry_time_ms
 from feedback.hot.votes import VoteLimits, VoteOutcome
 
 __all__ = [
@@ -25,5 +25,6 @@ __all__ = [
     "VoteOutcome",
     "connect",
     "day_salt",
+    "entry_time_ms",
     "redis_time_ms",
 ]

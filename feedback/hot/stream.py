@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import ResponseError
 
 from feedback.hot.connection import register_script
 from feedback.hot.keys import ShardKeys, digest
@@ -26,32 +25,20 @@ class EventStreams:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
         self._acknowledge = register_script(redis, "acknowledge")
-        self._catch_up = register_script(redis, "catch_up")
+        self._behind = register_script(redis, "behind")
 
     async def epoch(self, shard: int) -> str | None:
         """The lifetime of the shard's stream; None before its first event."""
         epoch = await self._redis.hget(ShardKeys(shard).meta, "epoch")
         return str(epoch) if epoch is not None else None
 
-    async def lost_since_ms(self, shard: int, epoch: str, applied_id: str) -> int | None:
-        """When Redis has fewer of the shard's events than SQLite applied (`applied_id`, in
-        `epoch`): it came back with less than it had. Then the time (ms) of the last event it
-        still has, after which SQLite may hold events it lacks; else None."""
+    async def behind(self, shard: int, applied_id: str) -> str | None:
+        """None when Redis has every event of the shard SQLite applied (up to `applied_id`, in
+        the epoch Redis has); else it came back with less than it had, and this is the last id
+        it knows flushed: SQLite has everything Redis holds up to there (`lua/behind.lua`)."""
         shard_keys = ShardKeys(shard)
-        if await self._redis.hget(shard_keys.meta, "epoch") != epoch:
-            return None
-        try:
-            info: dict[str, Any] = await self._redis.xinfo_stream(shard_keys.events)
-        except ResponseError:  # no such key: an emptied stream keeps its key, so this one was lost
-            return 0
-        kept = str(info["last-generated-id"])
-        return _time_ms(kept) if _order(kept) < _order(applied_id) else None
-
-    async def catch_up(self, shard: int, epoch: str, applied_id: str) -> None:
-        """Move the shard's stream past `applied_id` (see `lost_since_ms`): its next events come
-        after those SQLite applied, and the flusher reads them."""
-        shard_keys = ShardKeys(shard)
-        await self._catch_up(keys=[shard_keys.meta, shard_keys.events], args=[epoch, applied_id])
+        flushed = await self._behind(keys=[shard_keys.meta, shard_keys.events], args=[applied_id])
+        return str(flushed) if flushed else None
 
     async def pending(self, shard: int, after_id: str, count: int) -> list[StreamEntry]:
         """Up to `count` stream entries after `after_id`, oldest first."""
@@ -64,7 +51,7 @@ class EventStreams:
         """When the first stream entry after `after_id` was added, in ms of Redis's clock (the
         time part of its id, which XADD takes from that clock); None when there is none."""
         entries: list[tuple[str, Any]] = await self._redis.xrange(ShardKeys(shard).events, f"({after_id}", "+", count=1)  # type: ignore[assignment]  # decode_responses: str, and XRANGE never answers nil
-        return _time_ms(entries[0][0]) if entries else None
+        return entry_time_ms(entries[0][0]) if entries else None
 
     async def acknowledge(
         self,
@@ -85,11 +72,6 @@ class EventStreams:
         await self._acknowledge(keys=[shard_keys.meta, shard_keys.events, shard_keys.touched], args=args)
 
 
-def _time_ms(entry_id: str) -> int:
+def entry_time_ms(entry_id: str) -> int:
     """When a stream entry was added, in ms of Redis's clock: the time part of its id."""
     return int(entry_id.partition("-")[0])
-
-
-def _order(entry_id: str) -> tuple[int, int]:
-    milliseconds, _, sequence = entry_id.partition("-")
-    return int(milliseconds), int(sequence or 0)

@@ -16,7 +16,7 @@ import secrets
 import time
 
 from feedback.archive import Archive, FlushPosition, StaleArticle
-from feedback.hot import REDIS_UNAVAILABLE, HotStore, StreamEntry
+from feedback.hot import REDIS_UNAVAILABLE, HotStore, StreamEntry, entry_time_ms
 from feedback.models import ArticleInfo, Comment, VoteEvent
 
 log = logging.getLogger(__name__)
@@ -72,10 +72,7 @@ class Flusher:
         epoch = await streams.epoch(shard)
         if epoch is None:
             return 0  # nothing was voted on through this Redis yet
-        position = await self.archive.flush.position(shard)
-        if position is not None and position.epoch == epoch:
-            await self._catch_up(shard, position)
-        after_id = position.last_id if position is not None and position.epoch == epoch else "0-0"
+        after_id = await self._resume_after(shard, epoch)
         applied = 0
         while entries := await streams.pending(shard, after_id, CHUNK_SIZE):
             last_id = entries[-1].id
@@ -101,29 +98,34 @@ class Flusher:
             await streams.acknowledge(shard, epoch, after_id)
         return applied
 
-    async def _catch_up(self, shard: int, position: FlushPosition) -> None:
-        """When Redis came back with less than it had (an AOF that lost its last second, a
-        replica promoted before it had everything), its copies of the articles SQLite applied
-        events of since are stale: they are marked so (the drop at the end of this flush
-        reloads them), and only then is the stream moved past SQLite's position (a crash in
-        between finds Redis behind again next time)."""
-        lost_since_ms = await self._store.streams.lost_since_ms(shard, position.epoch, position.last_id)
-        if lost_since_ms is None:
-            return
-        changed = [
+    async def _resume_after(self, shard: int, epoch: str) -> str:
+        """The stream id to read the shard's events after: SQLite's position in this epoch (from
+        the start in another: a wiped Redis). Unless Redis came back with less than it had (an
+        AOF that lost its last second, a replica promoted before it had everything): then from
+        the last id it knows flushed, since the events it took after coming back may have ids
+        below SQLite's position (another host's clock), and the articles SQLite has events of
+        since are marked stale (their copies may lack them; the drop at the end of this flush
+        reloads them)."""
+        position = await self.archive.flush.position(shard)
+        if position is None or position.epoch != epoch:
+            return "0-0"
+        flushed = await self._store.streams.behind(shard, position.last_id)
+        if flushed is None:
+            return position.last_id
+        stale = [
             (site, article)
-            for site, article in await self.archive.stale.changed_since(lost_since_ms)
+            for site, article in await self.archive.stale.changed_since(entry_time_ms(flushed))
             if self._store.keys.locate(site, article).shard.shard == shard
         ]
-        await self.archive.stale.mark(changed)
-        await self._store.streams.catch_up(shard, position.epoch, position.last_id)
+        await self.archive.flush.rewind(shard, FlushPosition(epoch, flushed), stale)
         log.warning(
-            "Redis came back without events SQLite had applied (shard %d, since %d ms): its copies of %d articles "
-            "will be loaded from SQLite again",
+            "Redis came back without events of shard %d that SQLite had applied: read again after %s, and %d "
+            "articles loaded from SQLite again",
             shard,
-            lost_since_ms,
-            len(changed),
+            flushed,
+            len(stale),
         )
+        return flushed
 
     async def _drop_stale_articles(self) -> int:
         """Forget Redis's copy of articles changed in SQLite behind its back: voted on or
