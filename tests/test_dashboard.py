@@ -208,15 +208,18 @@ async def test_numbers_are_written_as_the_users_language_writes_them(dashboard: 
 
 
 async def test_errors_inside_the_dashboard_are_pages_under_the_same_headers(dashboard: Dashboard) -> None:
+    await add_user(dashboard.live.settings, "vi-admin@example.vn", "admin", [], lang="vi")
+    english = {"Accept-Language": "en"}
     async with dashboard.client() as client:
-        await dashboard.log_in(client, "admin@example.vn")
-        english = {"Accept-Language": "en"}  # no session is read for these: the browser's language
-        missing = await client.get("/dashboard/no-such-page", headers=english)
+        stranger = await client.get("/dashboard/no-such-page", headers=english)  # no session: the browser's
+        await dashboard.log_in(client, "vi-admin@example.vn")
+        missing = await client.get("/dashboard/no-such-page", headers=english)  # the user's language
         with sqlite3.connect(dashboard.live.settings.database_path) as database:
             database.execute("DROP TABLE audit_log")  # a failing dependency
         broken = await client.get("/dashboard/audit", headers=english)
-    assert missing.status_code == 404 and "There is no such page." in missing.text
-    assert broken.status_code == 500 and "Something went wrong on our side." in broken.text
-    for page in (missing, broken):
+    assert stranger.status_code == 404 and "There is no such page." in stranger.text
+    assert missing.status_code == 404 and "Không tìm thấy trang này." in missing.text
+    assert broken.status_code == 500 and "Đã có lỗi ở phía máy chủ." in broken.text
+    for page in (stranger, missing, broken):
         assert page.headers["content-type"].startswith("text/html")
         assert "frame-ancestors 'none'" in page.headers["content-security-policy"]

@@ -10,7 +10,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from feedback.dashboard.auth import SESSION_COOKIE, services_of
 from feedback.dashboard.templating import render
+from feedback.models import User
 
 log = logging.getLogger(__name__)
 
@@ -42,4 +44,16 @@ class DashboardErrors:
             else:
                 log.exception("dashboard: %s %s failed", scope["method"], scope["path"])
                 status, message = 500, "internal_error"
-            await render(Request(scope), "error.html", None, status_code=status, message=message)(scope, receive, send)
+            request = Request(scope)
+            user = await _user_of(request)
+            await render(request, "error.html", user, status_code=status, message=message)(scope, receive, send)
+
+
+async def _user_of(request: Request) -> User | None:
+    """Whose language the page speaks; none (the browser's) when the failure was the archive's."""
+    token = request.cookies.get(SESSION_COOKIE)
+    try:
+        session = await services_of(request).accounts.session(token) if token else None
+    except Exception:  # the page must still be answered, in some language
+        return None
+    return session.user if session else None
