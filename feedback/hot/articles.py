@@ -17,6 +17,9 @@ from feedback.hot.connection import register_script
 from feedback.hot.keys import KeyLayout, ShardKeys
 from feedback.models import ArticleState
 
+# Articles dropped per script call when many are listed, so that no call holds Redis long.
+_DROP_CHUNK = 500
+
 
 class Cold(enum.Enum):
     """What a request-path call answers for an article Redis does not hold: nothing was done;
@@ -34,6 +37,7 @@ class HotArticles:
         self._keys = keys
         self._load = register_script(redis, "load")
         self._drop = register_script(redis, "drop")
+        self._drop_behind = register_script(redis, "drop_behind")
 
     async def stale_drops(self, shard: int) -> str:
         """How many stale articles the shard has dropped: read it before reading an article's
@@ -68,6 +72,16 @@ class HotArticles:
         for digest in digests:
             dropped += await self._drop_one(shard_keys, digest, str(idle_ms))
         return dropped
+
+    async def drop_behind(self, shard: int) -> int:
+        """Forget the articles listed as perhaps behind SQLite (`lua/resume.lua`) that have no
+        events left to flush; how many stay listed."""
+        keys = [ShardKeys(shard).meta, ShardKeys(shard).touched, ShardKeys(shard).behind]
+        listed = None
+        # In chunks, so that Redis is never held long; until a chunk drops none (all busy).
+        while (left := int(await self._drop_behind(keys=keys, args=[_DROP_CHUNK]))) not in (0, listed):
+            listed = left
+        return left
 
     async def _drop_one(self, shard: ShardKeys, digest: str, idle_ms: str) -> bool:
         keys = [shard.meta, shard.touched, shard.article(digest), shard.comments(digest)]

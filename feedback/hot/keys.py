@@ -15,6 +15,8 @@ Redis Cluster slot):
   behind Redis's back were dropped: a load that read SQLite before one must read it again);
 - `feedback:{s}:touched`: sorted set of loaded articles by when they were loaded or last changed
   (as far as flushed), for eviction;
+- `feedback:{s}:behind`: set of the digests of articles that were loaded when Redis was found to
+  have lost events SQLite had applied (`lua/resume.lua`): dropped once flushed, then reloaded;
 - `feedback:{s}:rate:...` (rate limits) and `feedback:{s}:cap:<digest>:<day>` (readers counted
   per address hash), which expire on their own (their names are made in `lua/common.lua` and
   `lua/vote.lua`).
@@ -51,6 +53,10 @@ class ShardKeys:
     @property
     def touched(self) -> str:
         return f"feedback:{{{self.shard}}}:touched"
+
+    @property
+    def behind(self) -> str:
+        return f"feedback:{{{self.shard}}}:behind"
 
     @property
     def comments_waiting(self) -> str:

@@ -25,11 +25,20 @@ class EventStreams:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
         self._acknowledge = register_script(redis, "acknowledge")
+        self._resume = register_script(redis, "resume")
 
     async def epoch(self, shard: int) -> str | None:
         """The lifetime of the shard's stream; None before its first event."""
         epoch = await self._redis.hget(ShardKeys(shard).meta, "epoch")
         return str(epoch) if epoch is not None else None
+
+    async def resume_after(self, shard: int, applied_id: str) -> str:
+        """The id to read the shard's stream after, given SQLite's last applied id in its epoch:
+        that one, or an older one when Redis lost events up to it (`lua/resume.lua`, which then
+        lists the shard's loaded articles as behind)."""
+        keys = ShardKeys(shard)
+        resume_id = await self._resume(keys=[keys.meta, keys.events, keys.touched, keys.behind], args=[applied_id])
+        return str(resume_id)
 
     async def pending(self, shard: int, after_id: str, count: int) -> list[StreamEntry]:
         """Up to `count` stream entries after `after_id`, oldest first."""

@@ -54,6 +54,7 @@ class Flusher:
             for shard in shards:
                 applied += await self._flush_shard(shard)
             applied += await self._drop_stale_articles()
+            applied += await self._drop_articles_behind()
             for shard in shards:
                 await self._store.articles.drop_idle(shard, self._idle_ms, limit=CHUNK_SIZE)
             return applied
@@ -73,8 +74,7 @@ class Flusher:
         epoch = await streams.epoch(shard)
         if epoch is None:
             return 0  # nothing was voted on through this Redis yet
-        position = await self.archive.flush.position(shard)
-        after_id = position.last_id if position is not None and position.epoch == epoch else "0-0"
+        after_id = await self._resume_after(shard, epoch, await self.archive.flush.position(shard))
         applied = 0
         while entries := await streams.pending(shard, after_id, CHUNK_SIZE):
             last_id = entries[-1].id
@@ -98,6 +98,36 @@ class Flusher:
         if applied == 0 and after_id != "0-0":
             # A crash between commit and trim leaves Redis behind SQLite: catch it up.
             await streams.acknowledge(shard, epoch, after_id)
+        return applied
+
+    async def _resume_after(self, shard: int, epoch: str, position: FlushPosition | None) -> str:
+        """The stream id to read the shard's events after: SQLite's position in this epoch (from
+        the start in another: a wiped Redis), or where Redis's own data ends, when it lost events
+        SQLite has applied. A failover to a replica that had not received them is that case, as is
+        a restart from an older snapshot: Redis lost a tail of its history (see the README)."""
+        if position is None or position.epoch != epoch:
+            return "0-0"
+        after_id = await self._store.streams.resume_after(shard, position.last_id)
+        if after_id != position.last_id:
+            log.warning(
+                "Redis lacks the events of shard %d that SQLite applied after %s: its articles are reloaded from "
+                "SQLite once flushed, and its stream is read on from there",
+                shard,
+                after_id,
+            )
+            # SQLite's position follows the stream Redis has now: later flushes resume from it.
+            await self.archive.flush.apply(shard, FlushPosition(epoch, after_id), [], [], [])
+        return after_id
+
+    async def _drop_articles_behind(self) -> int:
+        """Drop the articles `_resume_after` found perhaps behind SQLite; as with stale ones, a
+        shard whose busy articles keep unflushed events is flushed again and the drop retried."""
+        applied = 0
+        for shard in range(self._store.keys.shards):
+            for _ in range(_STALE_DROP_ATTEMPTS):
+                if not await self._store.articles.drop_behind(shard):
+                    break
+                applied += await self._flush_shard(shard)
         return applied
 
     async def _drop_stale_articles(self) -> int:
