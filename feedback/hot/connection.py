@@ -144,6 +144,10 @@ class ScriptLines:
             # call: hiredis looks at what the event loop has read already).
             if connection.is_connected and await connection.can_read():
                 await connection.disconnect()
+            if not connection.is_connected:
+                # Not left to sending, which reconnects to the last address: a Sentinel-managed
+                # connection asks the Sentinels where the primary is in connect() only.
+                await connection.connect()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
             return await _run_script(connection, script, keys, args)
         finally:
             self._idle.append(connection)
