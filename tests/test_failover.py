@@ -56,3 +56,26 @@ async def test_redis_restarted_from_older_data_serves_and_counts_what_sqlite_has
             assert (await live.summary("bai-1"))["histogram"] == histogram_of(expected)
     finally:
         redis.stop()
+
+
+async def test_a_primary_without_its_replicas_sends_votes_to_sqlite(settings: Settings, tmp_path: Path) -> None:
+    """With `min-replicas-to-write`, a primary cut off from its replicas (by a partition, say)
+    refuses writes: votes go to SQLite instead of failing, until it has them back."""
+    redis = RedisServer(tmp_path / "redis", arguments=("--min-replicas-to-write", "1"))
+    redis.start()
+    settings = with_redis(settings, redis.url)
+    await add_site(settings)
+    try:
+        async with serve(settings) as live:
+            response = await live.vote("bai-1", reader(1), 4)
+            assert response.status_code == 200
+            assert response.json()["count"] == 1
+            assert stored_votes(settings, "bai-1") == {reader(1): 4}  # written there at once, not flushed
+            with SyncRedis.from_url(redis.url) as client:
+                client.config_set("min-replicas-to-write", 0)
+            await asyncio.sleep(1.1)  # the API retries Redis a second after it failed
+            await live.vote("bai-1", reader(2), 2)
+            assert stored_votes(settings, "bai-1") == {reader(1): 4}  # through Redis again
+            assert (await live.summary("bai-1"))["count"] == 2
+    finally:
+        redis.stop()

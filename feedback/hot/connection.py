@@ -7,6 +7,7 @@ from importlib import resources
 from typing import Any
 
 import hiredis
+from redis._parsers import _AsyncHiredisParser
 from redis.asyncio import Connection, ConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import (
@@ -18,18 +19,43 @@ from redis.asyncio.sentinel import (
 from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError, OutOfMemoryError, ReadOnlyError
+from redis.exceptions import NoScriptError, OutOfMemoryError, ReadOnlyError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.typing import EncodableT
 
 from feedback.settings import SentinelUrl, sentinel_url
 
-REDIS_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError, OutOfMemoryError, ReadOnlyError)
+
+class NoReplicasError(ResponseError):
+    """A primary with `min-replicas-to-write` that has too few replicas in touch: it refuses writes
+    (its scripts fail at their first, changing nothing), as an old primary cut off from the others
+    by a partition does once `min-replicas-max-lag` has passed."""
+
+
+REDIS_UNAVAILABLE = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    OSError,
+    OutOfMemoryError,
+    ReadOnlyError,
+    NoReplicasError,
+)
 """What a Redis call raises when Redis cannot take votes now: unreachable, still loading its data,
-full (its scripts fail at their first write, before changing anything), or a replica after a
-failover. Through Sentinel, no primary known (`MasterNotFoundError` is a `ConnectionError`) and an
-old primary demoted to a replica (redis-py's Sentinel connection turns its `READONLY` into a
-`ConnectionError`, and asks the Sentinels again on its next connect) are among them."""
+full (its scripts fail at their first write, before changing anything), a replica after a
+failover, or a primary without its replicas. Through Sentinel, no primary known
+(`MasterNotFoundError` is a `ConnectionError`) and an old primary demoted to a replica (redis-py's
+Sentinel connection turns its `READONLY` into a `ConnectionError`, and asks the Sentinels again on
+its next connect) are among them."""
+
+
+class _Parser(_AsyncHiredisParser):
+    """redis-py's parser, with NOREPLICAS errors (which it leaves plain `ResponseError`s) told apart."""
+
+    EXCEPTION_CLASSES = {  # noqa: RUF012  # redis-py's parsers read it from the class
+        **_AsyncHiredisParser.EXCEPTION_CLASSES,
+        "NOREPLICAS": NoReplicasError,
+    }
+
 
 # A Sentinel that does not answer is skipped for the next: each gets less time than Redis.
 _SENTINEL_TIMEOUT_SECONDS = 0.5
@@ -75,7 +101,12 @@ def connect(url: str) -> Redis:
     # No retries: a script call that timed out may have run, and running it again would log
     # its vote changes twice. A failed call sends its requests to SQLite instead.
     retry = Retry(NoBackoff(), 0)
-    options: dict[str, Any] = {"decode_responses": True, "socket_timeout": 2.0, "socket_connect_timeout": 1.0}
+    options: dict[str, Any] = {
+        "decode_responses": True,
+        "socket_timeout": 2.0,
+        "socket_connect_timeout": 1.0,
+        "parser_class": _Parser,
+    }
     sentinel = sentinel_url(url)
     pool = (
         ConnectionPool.from_url(url, connection_class=_HiredisPackingConnection, retry=retry, **options)
