@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Literal
+from urllib.parse import parse_qs, unquote, urlsplit
 
 
 class SettingsError(ValueError):
@@ -53,7 +54,7 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         return cls(
-            redis_url=env.get("REDIS_URL", "redis://127.0.0.1:6379/0").strip(),
+            redis_url=_redis_url(env, "REDIS_URL", "redis://127.0.0.1:6379/0"),
             database_path=env.get("FEEDBACK_DB", "feedback.sqlite3"),
             flush_seconds=_positive_float(env, "FEEDBACK_FLUSH_SECONDS", 2.0),
             secret=env.get("FEEDBACK_SECRET", "") or _secret_from_file(env, "FEEDBACK_SECRET_FILE"),
@@ -174,3 +175,94 @@ def _networks(env: Mapping[str, str], name: str) -> tuple[TrustedProxy, ...]:
                 f"{entry!r} is neither"
             ) from None
     return tuple(networks)
+
+
+SENTINEL_PORT = 26379
+
+
+@dataclass(frozen=True)
+class SentinelUrl:
+    """Redis found through its Sentinels:
+    `redis+sentinel://[[user]:password@]host[:port][,host[:port]]/service[/db][?sentinel_username=&sentinel_password=]`
+    (`rediss+sentinel://` for TLS to both). The password is Redis's; the Sentinels' comes apart,
+    since Sentinels have their own `requirepass`."""
+
+    sentinels: tuple[tuple[str, int], ...]
+    service: str
+    db: int
+    username: str | None
+    password: str | None
+    sentinel_username: str | None
+    sentinel_password: str | None
+    tls: bool
+
+
+def sentinel_url(url: str) -> SentinelUrl | None:
+    """The parts of a Sentinel REDIS_URL; None for any other. Raises SettingsError for a malformed one."""
+    scheme, separator, rest = url.partition("://")
+    if scheme.lower() not in ("redis+sentinel", "rediss+sentinel"):
+        return None
+    problem = (
+        "REDIS_URL must be like redis+sentinel://[[user]:password@]host[:port][,host[:port]]/service[/db], "
+        f"got {redacted_url(url)!r}"
+    )
+    # urlsplit cannot take a list of hosts with ports: only the path and query are left to it.
+    location, _, path_and_query = rest.partition("/")
+    userinfo, at, hosts = location.rpartition("@")
+    username, _, password = userinfo.partition(":")
+    parts = urlsplit(f"x:/{path_and_query}")
+    service, _, db = (unquote(name) for name in parts.path[1:].partition("/"))
+    if not separator or not hosts or not service or not re.fullmatch(r"[0-9]{0,4}", db):
+        raise SettingsError(problem)
+    try:
+        options = parse_qs(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    except ValueError:
+        raise SettingsError(problem) from None
+    unknown = set(options) - {"sentinel_username", "sentinel_password"}
+    if unknown or any(len(values) > 1 for values in options.values()):
+        raise SettingsError(
+            "REDIS_URL: a Sentinel URL takes the options sentinel_username and sentinel_password, once each; "
+            f"got {redacted_url(url)!r}"
+        )
+    return SentinelUrl(
+        sentinels=tuple(_sentinel_address(host, problem) for host in hosts.split(",")),
+        service=service,
+        db=int(db or 0),
+        username=unquote(username) or None if at else None,
+        password=unquote(password) or None if at else None,
+        sentinel_username=options.get("sentinel_username", [""])[0] or None,
+        sentinel_password=options.get("sentinel_password", [""])[0] or None,
+        tls=scheme.lower() == "rediss+sentinel",
+    )
+
+
+def _sentinel_address(address: str, problem: str) -> tuple[str, int]:
+    """`host`, `host:port`, `[ipv6]` or `[ipv6]:port`: a Sentinel's host and port."""
+    match = re.fullmatch(r"(\[[0-9A-Fa-f:.]+\]|[^\[\]:/?#@\s]+)(?::([0-9]{1,5}))?", address.strip())
+    if match is None or not 0 < int(match[2] or SENTINEL_PORT) < 65536:
+        raise SettingsError(problem)
+    return match[1].strip("[]"), int(match[2] or SENTINEL_PORT)
+
+
+def _redis_url(env: Mapping[str, str], name: str, default: str) -> str:
+    """A Redis URL redis-py takes (redis://, rediss://, unix://) or a Sentinel one; '' = no Redis."""
+    url = env.get(name, default).strip()
+    if not url or sentinel_url(url) is not None:
+        return url
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018  # raises for a port that is not a number
+    except ValueError:
+        raise SettingsError(f"{name} has a port that is not a number: {redacted_url(url)!r}") from None
+    if parts.scheme.lower() not in ("redis", "rediss", "unix") or not (parts.hostname or parts.path):
+        raise SettingsError(
+            f"{name} must be redis://host[:port][/db], rediss://..., unix:///path or "
+            f"redis+sentinel://host[:port][,host[:port]]/service[/db], got {redacted_url(url)!r}"
+        )
+    return url
+
+
+def redacted_url(url: str) -> str:
+    """`url` without its passwords, for logs and error messages."""
+    url = re.sub(r"(://[^:@/]*:)[^@/]*@", r"\1***@", url)
+    return re.sub(r"(password=)[^&]*", r"\1***", url)

@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/install.sh
-scripts/install.sh --system redis-server wrk # the tests start private redis-servers; wrk drives the benchmark's smoke test
+# The tests start private redis-servers, and Sentinels (redis-server --sentinel: the same package);
+# wrk drives the benchmark's smoke test.
+scripts/install.sh --system redis-server wrk
 scripts/install.sh --system chromium         # the widget's tests drive Debian's Chromium through Playwright
 scripts/widget.sh --if-needed                # and the widget's build is checked against the shipped bundle
 

@@ -56,12 +56,13 @@ def wait_for_port(port: int, timeout: float = 10.0) -> None:
 class RedisServer:
     """A real redis-server on a free port, which tests may stop, kill and start again."""
 
-    def __init__(self, directory: Path, appendonly: bool = False) -> None:
+    def __init__(self, directory: Path, appendonly: bool = False, arguments: tuple[str, ...] = ()) -> None:
         if shutil.which("redis-server") is None:
             raise RuntimeError("redis-server is not installed: run `make test`, which installs it")
         self.directory = directory
         self.port = free_port()
         self.appendonly = appendonly
+        self.arguments = arguments
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -72,6 +73,7 @@ class RedisServer:
         self.directory.mkdir(parents=True, exist_ok=True)
         command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory)]
         command += ["--save", "", "--appendonly", "yes" if self.appendonly else "no", "--appendfsync", "always"]
+        command += self.arguments
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
         wait_for_port(self.port)
         client = SyncRedis.from_url(self.url)

@@ -7,12 +7,13 @@ import os
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from feedback.settings import Settings
-from tests.support import READER, SITE, LiveServer
+from tests.support import READER, SITE, LiveServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -113,6 +114,15 @@ def test_bad_setting_is_named(settings: Settings) -> None:
     )
     assert result.returncode == 2
     assert "FEEDBACK_FLUSH_SECONDS" in result.stderr
+
+
+def test_unreachable_redis_is_named_without_its_passwords(settings: Settings) -> None:
+    url = f"redis+sentinel://:hunter2@127.0.0.1:{free_port()}/mymaster?sentinel_password=hunter3"
+    result = feedback(replace(settings, redis_url=url), "flush")
+    assert result.returncode == 1
+    assert "error: Redis at redis+sentinel://:***@127.0.0.1:" in result.stderr
+    assert "hunter2" not in result.stderr
+    assert "hunter3" not in result.stderr
 
 
 async def test_flush_moves_pending_votes_into_sqlite(live: LiveServer) -> None:

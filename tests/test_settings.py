@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from feedback.settings import Rate, Settings, SettingsError
+from feedback.settings import Rate, SentinelUrl, Settings, SettingsError, sentinel_url
 
 
 def test_defaults() -> None:
@@ -138,3 +138,71 @@ def test_secret_file_in_a_missing_directory_is_refused(tmp_path: Path) -> None:
 
 def test_no_secret_without_either_variable() -> None:
     assert Settings.from_env({}).secret == ""
+
+
+@pytest.mark.parametrize(
+    ("url", "parts"),
+    [
+        (
+            "redis+sentinel://10.0.0.1:26379,10.0.0.2:26380,sentinel-3/mymaster/2",
+            SentinelUrl(
+                (("10.0.0.1", 26379), ("10.0.0.2", 26380), ("sentinel-3", 26379)),
+                "mymaster",
+                2,
+                None,
+                None,
+                None,
+                None,
+                False,
+            ),
+        ),
+        (
+            "redis+sentinel://:p%40ss@[::1]:5000/feedback?sentinel_password=s3cret",
+            SentinelUrl((("::1", 5000),), "feedback", 0, None, "p@ss", None, "s3cret", False),
+        ),
+        (
+            "rediss+sentinel://app:pw@s1,s2/mymaster/0?sentinel_username=watch&sentinel_password=x",
+            SentinelUrl((("s1", 26379), ("s2", 26379)), "mymaster", 0, "app", "pw", "watch", "x", True),
+        ),
+    ],
+)
+def test_sentinel_redis_url(url: str, parts: SentinelUrl) -> None:
+    assert Settings.from_env({"REDIS_URL": url}).redis_url == url
+    assert sentinel_url(url) == parts
+
+
+@pytest.mark.parametrize(
+    "url", ["redis://127.0.0.1:6379/0", "rediss://:pw@redis.example:6380/1", "unix:///run/redis.sock"]
+)
+def test_plain_redis_url_is_no_sentinel_one(url: str) -> None:
+    assert Settings.from_env({"REDIS_URL": url}).redis_url == url
+    assert sentinel_url(url) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis+sentinel://:hunter2@s1:26379",  # no service
+        "redis+sentinel://:hunter2@/mymaster",  # no Sentinel
+        "redis+sentinel://:hunter2@s1:port/mymaster",
+        "redis+sentinel://:hunter2@s1:70000/mymaster",
+        "redis+sentinel://:hunter2@s1,,s2/mymaster",
+        "redis+sentinel://:hunter2@s1/mymaster/zero",
+        "redis+sentinel://:hunter2@s1/mymaster/0/1",
+        "redis+sentinel://:hunter2@s1/mymaster?password=x",
+        "redis+sentinel://:hunter2@s1/mymaster?sentinel_password=a&sentinel_password=b",
+        "sentinel://:hunter2@s1/mymaster",
+        "http://:hunter2@redis:6379/0",
+        "redis://:hunter2@redis:port/0",
+        "redis://:hunter2@",
+    ],
+)
+def test_malformed_redis_url_is_refused_without_its_password(url: str) -> None:
+    with pytest.raises(SettingsError, match="REDIS_URL") as refused:
+        Settings.from_env({"REDIS_URL": url})
+    assert "hunter2" not in str(refused.value)
+    assert ":***@" in str(refused.value)
+
+
+def test_empty_redis_url_means_no_redis() -> None:
+    assert Settings.from_env({"REDIS_URL": " "}).redis_url == ""

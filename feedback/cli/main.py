@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from feedback.cli import comments, running, seed, sites, users
 from feedback.errors import FeedbackError, InvalidInput
 from feedback.hot import REDIS_UNAVAILABLE
-from feedback.settings import Settings, SettingsError
+from feedback.settings import Settings, SettingsError, redacted_url
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -26,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         outcome = arguments.command(arguments, settings)
         exit_code: int = asyncio.run(outcome) if inspect.iscoroutine(outcome) else outcome
     except REDIS_UNAVAILABLE as error:
-        print(f"error: Redis at {settings.redis_url} is unreachable: {error}", file=sys.stderr)
+        print(f"error: Redis at {redacted_url(settings.redis_url)} is unreachable: {error}", file=sys.stderr)
         return 1
     except InvalidInput as error:  # a value argparse could not check, such as a password typed in
         print(f"error: {error.message}", file=sys.stderr)

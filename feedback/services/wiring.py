@@ -23,7 +23,7 @@ from feedback.services.ratings import Ratings
 from feedback.services.reports import SiteReports
 from feedback.services.sites import SiteAdmin, SiteRegistry
 from feedback.services.suspects import SuspectReview
-from feedback.settings import Settings
+from feedback.settings import Settings, redacted_url
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ class Services:
             log.warning("REDIS_URL is empty: votes go straight to SQLite")
         else:
             store = hot_store(settings)
-            await _check_redis(store, settings.redis_url)
+            await _check_redis(store, redacted_url(settings.redis_url))
             # The flusher writes through a connection of its own, so its long transactions never
             # interleave with the requests' queries.
             flusher = build_flusher(settings, store, await Archive.open(settings.database_path))
