@@ -1,0 +1,178 @@
+"""Copies of the archive: taken with SQLite's online backup API while the server writes, checked,
+and put back in place of the archive while no process has it open."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+
+from feedback.archive.flush import FlushPosition
+from feedback.archive.migrations import all_migrations
+from feedback.errors import FeedbackError
+
+# Pages copied per step of the backup (4 MiB of 4 KiB pages): the archive is read-locked for one
+# step at a time, so the flusher's commits wait at most that long. A commit by another connection
+# between steps makes SQLite start the copy over, so a step must not be so small that a big
+# archive never gets through between two flushes.
+PAGES_PER_STEP = 1024
+
+
+class BackupRefused(FeedbackError):
+    """A backup or restore that would harm something, or whose input is not a usable archive."""
+
+
+@dataclass(frozen=True)
+class ArchiveCopy:
+    """What a checked copy of the archive holds."""
+
+    path: Path
+    size: int
+    """In bytes."""
+    schema_version: int
+    positions: dict[int, FlushPosition]
+    """Per shard, the last stream entry the copy has applied: what a restore flushes on from."""
+
+
+async def back_up(archive_path: str, destination: Path, *, force: bool) -> ArchiveCopy:
+    """Copy the archive to `destination` and check the copy; `destination` is only ever the
+    whole checked copy (the copy is written beside it and renamed)."""
+    _check_destination(destination, force=force)
+    if not _is_file(archive_path):
+        raise BackupRefused(f"there is no archive at {archive_path}")
+    partial = destination.with_name(f".{destination.name}.partial-{secrets.token_hex(4)}")
+    try:
+        await _copy(archive_path, partial)
+        checked = await check_copy(partial)
+        os.replace(partial, destination)
+    finally:
+        partial.unlink(missing_ok=True)
+    _sync_directory(destination.parent)
+    return ArchiveCopy(destination, checked.size, checked.schema_version, checked.positions)
+
+
+async def check_copy(path: Path) -> ArchiveCopy:
+    """Refuse anything but an intact archive whose schema this code knows."""
+    if not _is_file(path):
+        raise BackupRefused(f"there is no file {path}")
+    try:
+        async with aiosqlite.connect(_uri(path, "ro"), uri=True) as copy:
+            problems = [row[0] for row in await copy.execute_fetchall("PRAGMA integrity_check")]
+            if problems != ["ok"]:
+                raise BackupRefused(f"{path} is damaged: {'; '.join(problems[:5])}")
+            schema_version = next(iter(await copy.execute_fetchall("PRAGMA user_version")))[0]
+            tables = {row[0] for row in await copy.execute_fetchall("SELECT name FROM sqlite_schema")}
+            if schema_version < 1 or "flush_positions" not in tables:
+                raise BackupRefused(f"{path} is not a feedback archive")
+            known = all_migrations()[-1].version
+            if schema_version > known:
+                raise BackupRefused(f"{path} has schema version {schema_version}; this code knows up to {known}")
+            rows = await copy.execute_fetchall("SELECT shard, epoch, last_id FROM flush_positions ORDER BY shard")
+    except sqlite3.DatabaseError as error:  # "file is not a database", and the like
+        raise BackupRefused(f"{path} is not a SQLite archive: {error}") from error
+    positions = {shard: FlushPosition(epoch, last_id) for shard, epoch, last_id in rows}
+    return ArchiveCopy(path, _size(path), schema_version, positions)
+
+
+async def put_in_place(copy: Path, archive_path: str, kept_suffix: str) -> Path | None:
+    """Make the checked `copy` the archive; the archive it replaces is kept beside it, as one
+    self-contained file named with `kept_suffix`. Refused while any process has the archive open.
+    Returns where the replaced archive was kept (None when there was none)."""
+    archive = Path(archive_path)
+    kept = _kept_name(archive, kept_suffix)
+    await refuse_if_open(archive_path)
+    partial = archive.with_name(f".{archive.name}.partial-{secrets.token_hex(4)}")
+    try:
+        await _copy(str(copy), partial)
+        await check_copy(partial)
+        if kept is not None:
+            os.replace(archive, kept)
+        # A -wal left by a process that crashed belongs to the replaced archive: beside the copy
+        # SQLite would apply it to pages it was never written for.
+        for leftover in _companions(archive):
+            leftover.unlink(missing_ok=True)
+        os.replace(partial, archive)
+    finally:
+        partial.unlink(missing_ok=True)
+    _sync_directory(archive.parent)
+    return kept
+
+
+async def _copy(source_path: str, destination: Path) -> None:
+    # mode=rw: a missing source is an error, not a new empty database.
+    async with (
+        aiosqlite.connect(_uri(source_path, "rw"), uri=True) as source,
+        aiosqlite.connect(destination) as target,
+    ):
+        await source.execute("PRAGMA busy_timeout = 10000")
+        await source.backup(target, pages=PAGES_PER_STEP)
+        # The copy takes the source's WAL mode: a rollback journal makes it one file, whole once closed.
+        await target.execute("PRAGMA journal_mode = DELETE")
+
+
+async def refuse_if_open(archive_path: str) -> None:
+    """Refuse while another process has the archive open. Leaving WAL mode, which SQLite allows
+    only to the one connection open on the file, is the check; it also checkpoints the -wal into
+    the archive, so that the file alone holds it all (the server goes back to WAL mode)."""
+    if not _is_file(archive_path):
+        return
+    archive = Path(archive_path)
+    try:
+        async with aiosqlite.connect(_uri(archive, "rw"), uri=True, timeout=0) as connection:
+            await connection.execute("PRAGMA journal_mode = DELETE")
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error) or "busy" in str(error):
+            raise BackupRefused(
+                f"{archive} is in use: stop the server (and any `python -m feedback flush --watch`) first"
+            ) from error
+        raise BackupRefused(f"{archive} cannot be opened: {error}") from error
+    except sqlite3.DatabaseError as error:
+        raise BackupRefused(f"{archive} is not a SQLite archive: {error}") from error
+
+
+def _check_destination(destination: Path, *, force: bool) -> None:
+    if not destination.parent.is_dir():
+        raise BackupRefused(f"{destination.parent} is not a directory")
+    if destination.exists() and not force:
+        raise BackupRefused(f"{destination} exists (--force replaces it)")
+
+
+def _kept_name(archive: Path, suffix: str) -> Path | None:
+    """Where the archive a restore replaces is kept; None when there is no archive."""
+    if not archive.exists():
+        return None
+    kept = archive.with_name(archive.name + suffix)
+    if kept.exists():
+        raise BackupRefused(f"{kept} exists")
+    return kept
+
+
+def _is_file(path: str | Path) -> bool:
+    return Path(path).is_file()
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size
+
+
+def _uri(path: str | Path, mode: str) -> str:
+    return f"{Path(path).absolute().as_uri()}?mode={mode}"
+
+
+def _companions(archive: Path) -> list[Path]:
+    return [archive.with_name(archive.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make the renames durable: a crash after a rename must not bring back the old name."""
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        with contextlib.suppress(OSError):  # some filesystems refuse fsync on a directory
+            os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
