@@ -16,10 +16,9 @@ from feedback.archive.flush import FlushPosition
 from feedback.archive.migrations import all_migrations
 from feedback.errors import FeedbackError
 
-# Pages copied per step of the backup (4 MiB of 4 KiB pages): the archive is read-locked for one
-# step at a time, so the flusher's commits wait at most that long. A commit by another connection
-# between steps makes SQLite start the copy over, so a step must not be so small that a big
-# archive never gets through between two flushes.
+# Pages copied per step of the backup (4 MiB of 4 KiB pages). The source is read from one WAL
+# snapshot throughout (see `_copy`), which blocks no writer: the step only bounds each call into
+# SQLite, between which it can wait for a busy destination.
 PAGES_PER_STEP = 1024
 
 
@@ -104,13 +103,20 @@ async def put_in_place(copy: Path, archive_path: str, kept_suffix: str) -> Path 
 
 
 async def _copy(source_path: str, destination: Path) -> None:
-    # mode=rw: a missing source is an error, not a new empty database.
     async with (
-        aiosqlite.connect(_uri(source_path, "rw"), uri=True) as source,
+        aiosqlite.connect(_uri(source_path, "ro"), uri=True, isolation_level=None) as source,
         aiosqlite.connect(destination) as target,
     ):
         await source.execute("PRAGMA busy_timeout = 10000")
+        # Every step reads from one snapshot, held from here to the end: the copy is the archive
+        # as one commit left it. Without it SQLite starts the copy over whenever another
+        # connection commits between two steps, which a flusher committing every few seconds
+        # can keep doing to a big archive forever. In WAL mode the snapshot blocks no writer; it
+        # only keeps the -wal from being checkpointed past it until the copy ends.
+        await source.execute("BEGIN")
+        await source.execute_fetchall("SELECT count(*) FROM sqlite_schema")
         await source.backup(target, pages=PAGES_PER_STEP)
+        await source.execute("COMMIT")
         # The copy takes the source's WAL mode: a rollback journal makes it one file, whole once closed.
         await target.execute("PRAGMA journal_mode = DELETE")
 
