@@ -8,6 +8,7 @@ import itertools
 import os
 import re
 import sqlite3
+import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterable
@@ -18,8 +19,9 @@ import httpx
 from feedback.archive.backups import PAGES_PER_STEP
 from feedback.models import version_from_parts
 from feedback.settings import Settings
-from tests.support import SITE, ServerProcess
+from tests.support import SITE, ServerProcess, free_port
 
+COMMAND = [sys.executable, "-m", "feedback"]
 ARTICLES = [f"bai-{number}" for number in range(5)]
 POSITION = re.compile(r"flush position: shard 0 at stream entry (\d+)-(\d+) \(epoch (\w+)\)")
 
@@ -27,24 +29,34 @@ Vote = tuple[str, str, int]
 """article, reader, score"""
 
 
-async def feedback(settings: Settings, *arguments: str, redis_url: str | None = None) -> tuple[int, str, str]:
-    """`python -m feedback ...` in a process of its own; its exit code, stdout and stderr."""
-    env = os.environ | {
+def environment(settings: Settings, redis_url: str | None = None) -> dict[str, str]:
+    return os.environ | {
         "FEEDBACK_DB": settings.database_path,
         "REDIS_URL": settings.redis_url if redis_url is None else redis_url,
     }
+
+
+async def feedback(settings: Settings, *arguments: str) -> tuple[int, str, str]:
+    """`python -m feedback ...` in a process of its own, the event loop going on meanwhile; its
+    exit code, stdout and stderr."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "feedback",
+        *COMMAND,
         *arguments,
-        env=env,
+        env=environment(settings),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
     assert process.returncode is not None
     return process.returncode, stdout.decode(), stderr.decode()
+
+
+def run_feedback(settings: Settings, *arguments: str, redis_url: str | None = None) -> tuple[int, str, str]:
+    """`python -m feedback ...`, waited for; its exit code, stdout and stderr."""
+    done = subprocess.run(
+        [*COMMAND, *arguments], env=environment(settings, redis_url), capture_output=True, text=True, timeout=120
+    )
+    return done.returncode, done.stdout, done.stderr
 
 
 async def send_votes(server: ServerProcess, votes: Iterable[Vote], concurrency: int = 8) -> list[Vote]:
@@ -219,3 +231,112 @@ async def served_histograms(server: ServerProcess) -> dict[str, dict[str, int]]:
 
 def expected_votes(*phases: list[Vote]) -> dict[tuple[str, str], int]:
     return {(article, reader_): score for article, reader_, score in itertools.chain(*phases)}
+
+
+def test_backup_refuses_a_path_that_exists_unless_forced(site_settings: Settings, tmp_path: Path) -> None:
+    backup = tmp_path / "backup.sqlite3"
+    backup.write_text("an older backup")
+    code, _, stderr = run_feedback(site_settings, "backup", str(backup))
+    assert code == 1
+    assert "exists (--force replaces it)" in stderr
+    assert backup.read_text() == "an older backup"
+    code, _, stderr = run_feedback(site_settings, "backup", "--force", str(backup))
+    assert code == 0, stderr
+    assert rows(backup, "SELECT id FROM sites") == [(SITE,)]
+
+
+def test_backup_refuses_a_directory_that_is_missing(site_settings: Settings, tmp_path: Path) -> None:
+    code, _, stderr = run_feedback(site_settings, "backup", str(tmp_path / "missing" / "backup.sqlite3"))
+    assert code == 1
+    assert "missing is not a directory" in stderr
+    assert not (tmp_path / "missing").exists()
+
+
+def test_a_failed_backup_leaves_no_file_behind(settings: Settings, tmp_path: Path) -> None:
+    Path(settings.database_path).write_bytes(b"not a database" * 512)
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    code, _, stderr = run_feedback(settings, "backup", str(copies / "backup.sqlite3"))
+    assert code == 1
+    assert "could not be copied: file is not a database" in stderr
+    assert list(copies.iterdir()) == []
+
+
+def test_restore_refuses_what_is_not_a_feedback_archive(site_settings: Settings, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_bytes(b"not a database" * 512)
+    foreign = tmp_path / "foreign.sqlite3"
+    with sqlite3.connect(foreign) as database:
+        database.execute("CREATE TABLE notes (body TEXT)")
+    for backup, message in [(junk, "is not a SQLite archive"), (foreign, "is not a feedback archive")]:
+        code, _, stderr = run_feedback(site_settings, "restore", str(backup))
+        assert code == 1
+        assert message in stderr
+    assert rows(site_settings.database_path, "SELECT id FROM sites") == [(SITE,)]
+    assert not list(tmp_path.glob("*.before-restore-*"))
+
+
+def test_restore_refuses_a_schema_newer_than_the_code(site_settings: Settings, tmp_path: Path) -> None:
+    backup = tmp_path / "backup.sqlite3"
+    assert (run_feedback(site_settings, "backup", str(backup)))[0] == 0
+    with sqlite3.connect(backup) as database:
+        database.execute("PRAGMA user_version = 9999")
+    code, _, stderr = run_feedback(site_settings, "restore", str(backup))
+    assert code == 1
+    assert "has schema version 9999; this code knows up to" in stderr
+    assert not list(tmp_path.glob("*.before-restore-*"))
+
+
+def test_restore_refuses_while_a_server_has_the_archive_open(site_settings: Settings, tmp_path: Path) -> None:
+    backup = tmp_path / "backup.sqlite3"
+    assert (run_feedback(site_settings, "backup", str(backup)))[0] == 0
+    server = ServerProcess(site_settings, flush_seconds=3600)
+    try:
+        code, _, stderr = run_feedback(site_settings, "restore", str(backup))
+        assert asyncio.run(send_votes(server, new_votes(0, 1, score=5))) == new_votes(0, 1, score=5)
+    finally:
+        server.terminate()
+    assert code == 1
+    assert "is in use: stop the server" in stderr
+    assert not list(tmp_path.glob("*.before-restore-*"))
+    assert stored_votes(site_settings.database_path) == expected_votes(new_votes(0, 1, score=5))
+
+
+def test_restore_refuses_before_touching_the_archive_when_redis_is_unreachable(
+    site_settings: Settings, tmp_path: Path
+) -> None:
+    backup = tmp_path / "backup.sqlite3"
+    assert (run_feedback(site_settings, "backup", str(backup)))[0] == 0
+    code, _, stderr = run_feedback(
+        site_settings, "restore", str(backup), redis_url=f"redis://127.0.0.1:{free_port()}/0"
+    )
+    assert code == 1
+    assert "is unreachable" in stderr
+    assert not list(tmp_path.glob("*.before-restore-*"))
+
+
+def test_the_replaced_archive_is_kept_whole_with_what_its_wal_held(site_settings: Settings, tmp_path: Path) -> None:
+    backup = tmp_path / "backup.sqlite3"
+    assert (run_feedback(site_settings, "backup", str(backup)))[0] == 0
+    # A process that committed into the -wal and died before any checkpoint, as a killed server does.
+    crashed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, sqlite3, sys\n"
+            "db = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+            "db.execute('PRAGMA wal_autocheckpoint = 0')\n"
+            "db.execute(\"INSERT INTO sites (id, origins, created_at) VALUES ('after-backup', '[]', 0)\")\n"
+            "os._exit(0)\n",
+            site_settings.database_path,
+        ],
+        check=False,
+    )
+    assert crashed.returncode == 0
+    assert Path(site_settings.database_path + "-wal").stat().st_size > 0
+    code, _, stderr = run_feedback(site_settings, "restore", str(backup))
+    assert code == 0, stderr
+    (kept,) = tmp_path.glob("*.before-restore-*")
+    assert not Path(f"{kept}-wal").exists()
+    assert rows(f"file:{kept}?immutable=1", "SELECT id FROM sites ORDER BY id") == [("after-backup",), (SITE,)]
+    assert rows(site_settings.database_path, "SELECT id FROM sites") == [(SITE,)]

@@ -46,7 +46,10 @@ async def back_up(archive_path: str, destination: Path, *, force: bool) -> Archi
         raise BackupRefused(f"there is no archive at {archive_path}")
     partial = destination.with_name(f".{destination.name}.partial-{secrets.token_hex(4)}")
     try:
-        await _copy(archive_path, partial)
+        try:
+            await _copy(archive_path, partial)
+        except sqlite3.Error as error:
+            raise BackupRefused(f"{archive_path} could not be copied: {error}") from error
         checked = await check_copy(partial)
         os.replace(partial, destination)
     finally:
