@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import httpx
+from redis import Redis as SyncRedis
 
 from feedback.archive.backups import PAGES_PER_STEP
 from feedback.models import version_from_parts
@@ -36,13 +37,13 @@ def environment(settings: Settings, redis_url: str | None = None) -> dict[str, s
     }
 
 
-async def feedback(settings: Settings, *arguments: str) -> tuple[int, str, str]:
+async def feedback(settings: Settings, *arguments: str, redis_url: str | None = None) -> tuple[int, str, str]:
     """`python -m feedback ...` in a process of its own, the event loop going on meanwhile; its
     exit code, stdout and stderr."""
     process = await asyncio.create_subprocess_exec(
         *COMMAND,
         *arguments,
-        env=environment(settings),
+        env=environment(settings, redis_url),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -220,6 +221,32 @@ async def test_a_restore_applies_once_what_redis_holds_beyond_the_backup_and_for
     logged = Counter(rows(archive, "SELECT article, reader FROM vote_events"))
     given = Counter((article, reader_) for article, reader_, _ in [*before_backup, *unflushed, *after_restore])
     assert logged == given
+
+
+async def test_restore_redis_only_finishes_a_restore_that_left_redis_out(
+    site_settings: Settings, tmp_path: Path
+) -> None:
+    backup = tmp_path / "backup.sqlite3"
+    flushed, unflushed = new_votes(0, 20, score=1), new_votes(20, 10, score=2)
+    server = ServerProcess(site_settings, flush_seconds=3600)
+    try:
+        await send_votes(server, flushed)
+        assert (await feedback(site_settings, "flush"))[0] == 0
+        assert (await feedback(site_settings, "backup", str(backup)))[0] == 0
+        await send_votes(server, unflushed)
+    finally:
+        server.kill()  # the votes after the backup stay in Redis
+    code, stdout, stderr = await feedback(site_settings, "restore", str(backup), redis_url="")
+    assert code == 0, stderr
+    assert "REDIS_URL is empty: no Redis to bring in line" in stdout
+    with SyncRedis.from_url(site_settings.redis_url) as redis:
+        assert redis.keys("feedback:{0}:a:*")  # Redis still holds its copies of the articles
+    code, stdout, stderr = await feedback(site_settings, "restore", "--redis-only")
+    assert code == 0, stderr
+    assert f"applied {len(unflushed)} events" in stdout
+    assert stored_votes(site_settings.database_path) == expected_votes(flushed, unflushed)
+    with SyncRedis.from_url(site_settings.redis_url) as redis:
+        assert redis.keys("feedback:{0}:*") == []
 
 
 async def served_histograms(server: ServerProcess) -> dict[str, dict[str, int]]:

@@ -46,10 +46,7 @@ async def back_up(archive_path: str, destination: Path, *, force: bool) -> Archi
         raise BackupRefused(f"there is no archive at {archive_path}")
     partial = destination.with_name(f".{destination.name}.partial-{secrets.token_hex(4)}")
     try:
-        try:
-            await _copy(archive_path, partial)
-        except sqlite3.Error as error:
-            raise BackupRefused(f"{archive_path} could not be copied: {error}") from error
+        await _copy(archive_path, partial)
         checked = await check_copy(partial)
         os.replace(partial, destination)
     finally:
@@ -106,6 +103,13 @@ async def put_in_place(copy: Path, archive_path: str, kept_suffix: str) -> Path 
 
 
 async def _copy(source_path: str, destination: Path) -> None:
+    try:
+        await _copy_snapshot(source_path, destination)
+    except sqlite3.Error as error:
+        raise BackupRefused(f"{source_path} could not be copied: {error}") from error
+
+
+async def _copy_snapshot(source_path: str, destination: Path) -> None:
     async with (
         aiosqlite.connect(_uri(source_path, "ro"), uri=True, isolation_level=None) as source,
         aiosqlite.connect(destination) as target,
@@ -147,13 +151,17 @@ async def refuse_if_open(archive_path: str) -> None:
 def _check_destination(destination: Path, *, force: bool) -> None:
     if not destination.parent.is_dir():
         raise BackupRefused(f"{destination.parent} is not a directory")
+    if destination.is_dir():
+        raise BackupRefused(f"{destination} is a directory")
     if destination.exists() and not force:
         raise BackupRefused(f"{destination} exists (--force replaces it)")
 
 
 def _kept_name(archive: Path, suffix: str) -> Path | None:
-    """Where the archive a restore replaces is kept; None when there is no archive."""
+    """Where the archive a restore replaces is kept; None when there is no archive (its folder is
+    made then, as opening the archive would)."""
     if not archive.exists():
+        archive.parent.mkdir(parents=True, exist_ok=True)
         return None
     kept = archive.with_name(archive.name + suffix)
     if kept.exists():
