@@ -90,7 +90,9 @@ async def put_in_place(copy: Path, archive_path: str, kept_suffix: str) -> Path 
         await _copy(str(copy), partial)
         await check_copy(partial)
         if kept is not None:
-            os.replace(archive, kept)
+            # A second name, not a rename: the archive's name always holds an archive, the old one
+            # or the copy, and a server started after a crash here never finds it missing.
+            os.link(archive, kept)
         # A -wal left by a process that crashed belongs to the replaced archive: beside the copy
         # SQLite would apply it to pages it was never written for.
         for leftover in _companions(archive):
