@@ -2,7 +2,7 @@
 module named after it."""
 
 from feedback.archive.archive import Archive
-from feedback.archive.backups import ArchiveCopy, BackupRefused, back_up, check_copy, put_in_place, refuse_if_open
+from feedback.archive.backups import ArchiveCopy, back_up, check_copy, put_in_place, refuse_if_open
 from feedback.archive.comments import StoredPage
 from feedback.archive.flush import FlushPosition
 from feedback.archive.probe import ArchiveUnwritable, WriteProbe
@@ -13,7 +13,6 @@ __all__ = [
     "Archive",
     "ArchiveCopy",
     "ArchiveUnwritable",
-    "BackupRefused",
     "Decided",
     "FlushPosition",
     "StaleArticle",

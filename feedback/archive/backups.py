@@ -7,7 +7,7 @@ import contextlib
 import os
 import secrets
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import aiosqlite
@@ -52,7 +52,7 @@ async def back_up(archive_path: str, destination: Path, *, force: bool) -> Archi
     finally:
         partial.unlink(missing_ok=True)
     _sync_directory(destination.parent)
-    return ArchiveCopy(destination, checked.size, checked.schema_version, checked.positions)
+    return replace(checked, path=destination)
 
 
 async def check_copy(path: Path) -> ArchiveCopy:
@@ -139,15 +139,16 @@ async def refuse_if_open(archive_path: str) -> None:
     archive = Path(archive_path)
     try:
         async with aiosqlite.connect(_uri(archive, "rw"), uri=True, timeout=0) as connection:
-            await connection.execute("PRAGMA journal_mode = DELETE")
+            rows = await connection.execute_fetchall("PRAGMA journal_mode = DELETE")
+        in_use = next(iter(rows))[0] != "delete"  # the answer is the mode the file keeps
     except sqlite3.OperationalError as error:
-        if "locked" in str(error) or "busy" in str(error):
-            raise BackupRefused(
-                f"{archive} is in use: stop the server (and any `python -m feedback flush --watch`) first"
-            ) from error
-        raise BackupRefused(f"{archive} cannot be opened: {error}") from error
+        if "locked" not in str(error) and "busy" not in str(error):
+            raise BackupRefused(f"{archive} cannot be opened: {error}") from error
+        in_use = True
     except sqlite3.DatabaseError as error:
         raise BackupRefused(f"{archive} is not a SQLite archive: {error}") from error
+    if in_use:
+        raise BackupRefused(f"{archive} is in use: stop the server (and any `python -m feedback flush --watch`) first")
 
 
 def _check_destination(destination: Path, *, force: bool) -> None:
