@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 # p99 latency; large enough that commits do not dominate.
 CHUNK_SIZE = 500
 _STALE_DROP_ATTEMPTS = 10
+# With the servers stopped no event arrives: a stream that fills again this often means one runs.
+_FORGET_ATTEMPTS = 3
 # Articles are marked with when they last changed to within a tenth of the idle time: most
 # flushes then need not move them in Redis's sorted set.
 _IDLE_PRECISION = 10
@@ -84,7 +86,7 @@ class Flusher:
         try:
             applied = 0
             for shard in range(self._store.keys.shards):
-                for _ in range(_STALE_DROP_ATTEMPTS):
+                for _ in range(_FORGET_ATTEMPTS):
                     applied += await self._flush_shard(shard)
                     if await self._store.articles.forget_shard(shard):
                         break
