@@ -11,7 +11,7 @@ import sqlite3
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import httpx
@@ -85,6 +85,15 @@ def new_votes(first_reader: int, count: int, score: int) -> list[Vote]:
     ]
 
 
+def votes_until(done: asyncio.Event, then: int) -> Iterator[Vote]:
+    """A new reader's vote after another until `done` is set, and `then` more."""
+    for number in itertools.count():
+        if done.is_set():
+            yield from new_votes(number, then, score=4)
+            return
+        yield new_votes(number, 1, score=4)[0]
+
+
 def reader(number: int) -> str:
     return f"reader-{number:016d}"
 
@@ -130,11 +139,13 @@ async def test_a_backup_taken_while_votes_flush_is_consistent_and_names_its_flus
     server = ServerProcess(site_settings, flush_seconds=0.05)
     try:
         # Votes keep coming, and the server flushes them every 50 ms, before, during and after the copy.
-        voting = asyncio.create_task(send_votes(server, new_votes(0, 3000, score=4)))
+        backed_up = asyncio.Event()
+        voting = asyncio.create_task(send_votes(server, votes_until(backed_up, then=300)))
         # The archive is another process's: polling is the only way to see it grow.
         while len(rows(site_settings.database_path, f"SELECT 1 FROM votes WHERE site = '{SITE}'")) < 200:  # noqa: ASYNC110
             await asyncio.sleep(0.02)
         code, stdout, stderr = await feedback(site_settings, "backup", str(backup))
+        backed_up.set()
         acknowledged = await voting
     finally:
         server.terminate()  # flushes what is left
