@@ -45,6 +45,10 @@ class ArticleBusy(FeedbackError):
         self.reason = reason
 
 
+class RestoreUnfinished(FeedbackError):
+    """A restored archive is in place, but Redis could not be brought in line with it."""
+
+
 class NewSiteNeedsOrigins(FeedbackError):
     """A site is created with at least one allowed origin."""
 

@@ -198,13 +198,34 @@ class ServerProcess:
         self.url = f"http://127.0.0.1:{self.port}"
 
     def kill(self) -> None:
+        """SIGKILL to the whole group, and wait until none of its processes runs: a worker's
+        hold on the archive (its SQLite locks) goes only when it has exited."""
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
+        deadline = time.monotonic() + 10
+        while running_in_group(self.process.pid):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"processes of group {self.process.pid} still run after SIGKILL")
+            time.sleep(0.01)
 
     def terminate(self) -> None:
         """SIGTERM, and wait for a graceful exit (uvicorn re-raises the signal once it is done)."""
         self.process.send_signal(signal.SIGTERM)
         assert self.process.wait(timeout=60) in (0, -signal.SIGTERM)
+
+
+def running_in_group(group: int) -> list[int]:
+    """The processes of a process group that have not exited (zombies, exited but not yet
+    reaped, are left out)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _parent, process_group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (FileNotFoundError, ProcessLookupError):  # exited meanwhile
+            continue
+        if int(process_group) == group and state != "Z":
+            members.append(int(stat.parent.name))
+    return members
 
 
 def random_vote_events(

@@ -42,6 +42,8 @@ def feedback(settings: Settings, *arguments: str) -> subprocess.CompletedProcess
         ["user", "list"],
         ["user", "password"],
         ["seed"],
+        ["backup"],
+        ["restore"],
     ],
 )
 def test_every_command_has_help(settings: Settings, command: list[str]) -> None:

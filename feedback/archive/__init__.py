@@ -2,6 +2,7 @@
 module named after it."""
 
 from feedback.archive.archive import Archive
+from feedback.archive.backups import ArchiveCopy, back_up, check_copy, put_in_place, refuse_if_open
 from feedback.archive.comments import StoredPage
 from feedback.archive.flush import FlushPosition
 from feedback.archive.probe import ArchiveUnwritable, WriteProbe
@@ -10,6 +11,7 @@ from feedback.archive.suspects import Decided, SuspectCluster, SuspectGroup, Sus
 
 __all__ = [
     "Archive",
+    "ArchiveCopy",
     "ArchiveUnwritable",
     "Decided",
     "FlushPosition",
@@ -19,4 +21,8 @@ __all__ = [
     "SuspectGroup",
     "SuspectPage",
     "WriteProbe",
+    "back_up",
+    "check_copy",
+    "put_in_place",
+    "refuse_if_open",
 ]

@@ -1,5 +1,6 @@
 """The command line: `python -m feedback serve|flush`, `site add|list`,
-`comments list|approve|reject|spam|delete`, `user add|list|remove|password`, `seed`."""
+`comments list|approve|reject|spam|delete`, `user add|list|remove|password`, `seed`,
+`backup`, `restore`."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import inspect
 import sys
 from collections.abc import Sequence
 
-from feedback.cli import comments, running, seed, sites, users
+from feedback.cli import backups, comments, running, seed, sites, users
 from feedback.errors import FeedbackError, InvalidInput
 from feedback.hot import REDIS_UNAVAILABLE
 from feedback.settings import Settings, SettingsError, redacted_url
@@ -43,6 +44,6 @@ def _parser() -> argparse.ArgumentParser:
         description="Manage a feedback server. Configuration comes from the environment (see README).",
     )
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
-    for group in (running, sites, comments, users, seed):
+    for group in (running, sites, comments, users, seed, backups):
         group.add_commands(commands)
     return parser

@@ -1,5 +1,5 @@
 """Whether an article is in Redis: loading a cold one from SQLite's state, dropping a stale or
-idle one.
+idle one, or every one of a shard after a restore.
 
 Exactness rests on one rule: an article is either hot (its whole state in Redis) or cold (its
 whole state in SQLite, nothing pending). A cold article is loaded before it is served from Redis.
@@ -44,6 +44,7 @@ class HotArticles:
         self._keys = keys
         self._load = register_script(redis, "load")
         self._drop = register_script(redis, "drop")
+        self._forget_shard = register_script(redis, "forget_shard")
 
     async def stale_drops(self, shard: int) -> str:
         """How many stale articles the shard has dropped: read it before reading an article's
@@ -79,6 +80,13 @@ class HotArticles:
         for digest in digests:
             dropped += await self._drop_one(shard_keys, digest, str(idle_ms))
         return dropped
+
+    async def forget_shard(self, shard: int) -> bool:
+        """Forget every article of the shard and its stream, as a wiped Redis would have; False
+        (nothing done) while events wait in the stream."""
+        shard_keys = ShardKeys(shard)
+        keys = [shard_keys.meta, shard_keys.events, shard_keys.touched, shard_keys.comments_waiting]
+        return bool(await self._forget_shard(keys=keys))
 
     async def _drop_one(self, shard: ShardKeys, digest: str, idle_ms: str) -> bool:
         keys = [shard.meta, shard.touched, shard.article(digest), shard.comments(digest)]

@@ -16,6 +16,7 @@ import secrets
 import time
 
 from feedback.archive import Archive, FlushPosition, StaleArticle
+from feedback.errors import RestoreUnfinished
 from feedback.hot import REDIS_UNAVAILABLE, HotStore, StreamEntry, entry_time_ms
 from feedback.models import ArticleInfo, Comment, VoteEvent
 
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 # Redis (or, for the flusher in the server, the event loop) long enough to show in the votes'
 # p99 latency; large enough that commits do not dominate.
 CHUNK_SIZE = 500
+# With the servers stopped no event arrives: a stream that fills again this often means one runs.
+_FORGET_ATTEMPTS = 3
 # Articles are marked with when they last changed to within a tenth of the idle time: most
 # flushes then need not move them in Redis's sorted set.
 _IDLE_PRECISION = 10
@@ -66,6 +69,31 @@ class Flusher:
         while (applied := await self.flush_if_free()) is None and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         return applied
+
+    async def flush_and_forget_hot_state(self, wait_seconds: float) -> int | None:
+        """After a restore: apply what the streams hold beyond the restored archive's positions
+        (the archive's position decides, so nothing is applied twice), then forget Redis's
+        articles and streams, whose counts may include votes the restored archive lacks: every
+        article is then read back from it. Returns the events applied, or None when another
+        flusher kept the lease for `wait_seconds`."""
+        deadline = time.monotonic() + wait_seconds
+        # The lease lives in Redis: polling is the only way to see it freed.
+        while not await self._store.lease.acquire(self.owner, self._lease_ms):
+            if time.monotonic() >= deadline:
+                return None
+            await asyncio.sleep(0.05)
+        try:
+            applied = 0
+            for shard in range(self._store.keys.shards):
+                for _ in range(_FORGET_ATTEMPTS):
+                    applied += await self._flush_shard(shard)
+                    if await self._store.articles.forget_shard(shard):
+                        break
+                else:
+                    raise RestoreUnfinished(f"votes keep arriving in Redis's shard {shard}: is a server running?")
+            return applied
+        finally:
+            await self._store.lease.release(self.owner)
 
     async def _flush_shard(self, shard: int) -> int:
         streams = self._store.streams
