@@ -11,6 +11,7 @@ from typing import TypeVar, cast
 from feedback.archive import Archive
 from feedback.errors import ArticleBusy
 from feedback.hot import COLD, Cold, HotStore
+from feedback.metrics import Metrics
 from feedback.models import ArticleItem
 
 log = logging.getLogger(__name__)
@@ -25,9 +26,10 @@ R = TypeVar("R")
 
 
 class ColdLoader:
-    def __init__(self, store: HotStore, archive: Archive) -> None:
+    def __init__(self, store: HotStore, archive: Archive, metrics: Metrics | None) -> None:
         self._store = store
         self._archive = archive
+        self._metrics = metrics
 
     async def retry_cold(
         self,
@@ -79,5 +81,7 @@ class ColdLoader:
             stale_drops = await self._store.articles.stale_drops(shard)
             state = await self._archive.snapshots.article_state(site, article, shard)
             if await self._store.articles.load(site, article, state, stale_drops):
+                if self._metrics is not None:
+                    self._metrics.cold_loads.inc()
                 return
         raise ArticleBusy(f"SQLite's state of article {article!r} of {site!r} kept changing while it was read")
