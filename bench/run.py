@@ -59,12 +59,14 @@ NO_ABUSE_LIMITS = {"FEEDBACK_VOTE_RATE": "off", "FEEDBACK_COMMENT_RATE": "off", 
 HELLO_COMMAND = [sys.executable, "-m", "uvicorn", "bench.hello:app", "--loop", "uvloop", "--http", "httptools"]
 HELLO_COMMAND += ["--no-access-log", "--no-proxy-headers", "--log-level", "warning"]
 APP_COMMAND = [sys.executable, "-m", "feedback", "serve", "--log-level", "warning"]
+# The default log level writes a JSON line per request (the app's access log) into the server's log file.
+LOGGED_APP_COMMAND = [sys.executable, "-m", "feedback", "serve", "--log-level", "info"]
 
 
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    server: str  # "hello", "app", "app_flushing" or "app_metrics"
+    server: str  # "hello", "app", "app_flushing", "app_metrics" or "app_logged"
     script: str
     connections: int
     target: str
@@ -80,9 +82,11 @@ SCENARIOS = [
     Scenario("put_server_flushes", "app_flushing", "put.lua", 64, "reference: flusher in the server process"),
     # The same votes with FEEDBACK_METRICS=on: against `put`, what counting them costs.
     Scenario("put_metrics", "app_metrics", "put.lua", 64, "metrics cost < 5% of put"),
+    # The same votes at the default log level, a JSON line for each.
+    Scenario("put_logged", "app_logged", "put.lua", 64, "reference: the access log's cost"),
 ]
 # The scenarios whose throughputs are compared, numerator first: (name, against, what it measures).
-COSTS = [("put_metrics", "put", "metrics")]
+COSTS = [("put_metrics", "put", "metrics"), ("put_logged", "put", "access_log")]
 
 
 @dataclass
@@ -332,7 +336,13 @@ def app_env(redis_url: str, database: str, flusher_in_server: bool, metrics: boo
 
 @contextmanager
 def app_stack(
-    work: Path, name: str, flusher_in_server: bool = False, workers: int = 1, pin: bool = True, metrics: bool = False
+    work: Path,
+    name: str,
+    flusher_in_server: bool = False,
+    workers: int = 1,
+    pin: bool = True,
+    metrics: bool = False,
+    access_log: bool = False,
 ) -> Iterator[AppStack]:
     """The app on core 0 with Redis (and wrk, in `measure`) on core 1, or, unless `pin`, all of
     them wherever the kernel schedules them."""
@@ -344,7 +354,8 @@ def app_stack(
     database = str(work / f"{name}.sqlite3")
     asyncio.run(prepare_archive(database))
     env = app_env(redis.url, database, flusher_in_server, metrics)
-    server = Server(APP_COMMAND, env, work / f"{name}.log", cores=server_cores, workers=workers)
+    command = LOGGED_APP_COMMAND if access_log else APP_COMMAND
+    server = Server(command, env, work / f"{name}.log", cores=server_cores, workers=workers)
     try:
         yield AppStack(server, redis, env, flusher_in_server, load_cores)
     finally:
@@ -358,7 +369,12 @@ def run_rounds(args: argparse.Namespace, work: Path, results: Results, env: dict
     hello = Server(HELLO_COMMAND, os.environ.copy(), work / "hello.log")
     try:
         with ExitStack() as started:
-            options = {"app": {}, "app_flushing": {"flusher_in_server": True}, "app_metrics": {"metrics": True}}
+            options = {
+                "app": {},
+                "app_flushing": {"flusher_in_server": True},
+                "app_metrics": {"metrics": True},
+                "app_logged": {"access_log": True},
+            }
             # Only the servers the chosen scenarios use: each one costs a Redis and a warm-up.
             stacks = {
                 server: started.enter_context(app_stack(work, server.replace("_", "-"), **options[server]))
@@ -567,18 +583,24 @@ def summarize(results: Results) -> dict[str, Any]:
 
 
 def costs(results: Results) -> dict[str, Any]:
-    """Per cost in COSTS whose two scenarios ran: the throughput lost, 1 - numerator / against,
-    from the same round's runs (the median and the min-max over the rounds)."""
+    """Per cost in COSTS whose two scenarios ran, from the same round's runs (the median and the
+    min-max over the rounds): the throughput lost, 1 - numerator / against, and the server CPU
+    time per request added, numerator / against - 1. On a machine others share, the throughput
+    moves with their load from one run to the next; CPU time per request far less."""
     measured = {}
     for name, against, what in COSTS:
         if name not in results.rounds[0] or against not in results.rounds[0]:
             continue
         lost = [1 - runs[name].rps / runs[against].rps for runs in results.rounds]
+        cpu = [runs[name].cpu_us_per_request / runs[against].cpu_us_per_request - 1 for runs in results.rounds]
         measured[what] = {
             "scenarios": f"{name} against {against}",
             "cost_median": round(statistics.median(lost), 3),
             "cost_min": round(min(lost), 3),
             "cost_max": round(max(lost), 3),
+            "cpu_cost_median": round(statistics.median(cpu), 3),
+            "cpu_cost_min": round(min(cpu), 3),
+            "cpu_cost_max": round(max(cpu), 3),
         }
     return measured
 
@@ -603,7 +625,7 @@ def markdown(report: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        "## Costs (throughput lost, 1 - scenario / against)",
+        "## Costs (throughput lost, and server CPU time per request added)",
         "",
         "```",
         json.dumps(report["costs"], indent=2),

@@ -9,6 +9,7 @@ log, which writes client addresses, stays off.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from typing import Any
@@ -21,9 +22,13 @@ ACCESS_LOGGER = "feedback.access"
 FIELDS = ("request_id", "method", "route", "status", "duration_ms")
 
 
+@functools.lru_cache(maxsize=4)  # a second's lines share the formatting of its time
+def _second(created: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created))
+
+
 def _time(record: logging.LogRecord) -> str:
-    seconds = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-    return f"{seconds}.{int(record.msecs):03d}Z"
+    return f"{_second(int(record.created))}.{int(record.msecs):03d}Z"
 
 
 class JsonLines(logging.Formatter):
@@ -49,6 +54,16 @@ class TextLines(logging.Formatter):
         if record.exc_info:
             text += "\n" + self.formatException(record.exc_info)
         return text
+
+
+def spare_record_details() -> None:
+    """Have every log record skip what no line writes: its caller's file and line (a walk up the
+    stack), its thread, process and process name: a third of an access line's cost
+    (docs/performance.md). The switches are the logging module's own (its "Optimization" docs)."""
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
 
 
 def log_config(log_format: LogFormat, level: str) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from types import FrameType
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
-from feedback.logs import log_config
+from feedback.logs import log_config, spare_record_details
 from feedback.metrics import forget_process
 from feedback.settings import LogFormat
 
@@ -85,6 +85,7 @@ def serve(options: ServeOptions) -> int:
 
 
 def _config(options: ServeOptions) -> uvicorn.Config:
+    spare_record_details()
     return uvicorn.Config(
         "feedback.app:create_app",
         factory=True,

@@ -25,6 +25,7 @@ def test_benchmark_suite_runs_every_scenario_without_failed_requests(tmp_path: P
         "put_c4",
         "put_server_flushes",
         "put_metrics",
+        "put_logged",
     }
     assert all(row["rps_median"] > 0 for row in report["scenarios"].values())
     assert report["costs"]["metrics"]["scenarios"] == "put_metrics against put"

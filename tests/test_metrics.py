@@ -100,6 +100,8 @@ async def test_votes_comments_and_requests_are_counted_by_route_template(site_se
             await live.client.post(f"{live.article_url('bai-2')}/comments", json=comment)
         ).status_code == 202  # pending moderation
         assert (await live.client.get("/no/such/path")).status_code == 404
+        assert (await live.client.get("/dashboard/login")).status_code == 200
+        assert (await live.client.get("/dashboard/static/no-such-file.js")).status_code == 404
         response = await live.client.get("/metrics")
         scraped = samples(response.text)
     assert value(scraped, "feedback_votes_total") == 8
@@ -107,6 +109,9 @@ async def test_votes_comments_and_requests_are_counted_by_route_template(site_se
     assert value(scraped, "feedback_requests_total", route=RATING_ROUTE, method="PUT", status="200") == 7
     assert value(scraped, "feedback_requests_total", route=RATING_ROUTE, method="DELETE", status="200") == 1
     assert value(scraped, "feedback_requests_total", route="unmatched", method="GET", status="404") == 1
+    # Routes inside a mount are named with the mount's path.
+    assert value(scraped, "feedback_requests_total", route="/dashboard/login", method="GET", status="200") == 1
+    assert value(scraped, "feedback_requests_total", route="/dashboard/static/{path}", method="GET", status="404") == 1
     assert "bai/so-1" not in response.text and "no/such/path" not in response.text
 
 

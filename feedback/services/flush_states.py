@@ -9,6 +9,7 @@ import logging
 
 from feedback.metrics import Metrics
 
+# The flusher's own lines, under its name.
 log = logging.getLogger("feedback.services.flusher")
 
 
