@@ -214,6 +214,8 @@ def test_every_worker_reports_the_totals_of_both(two_workers_with_metrics: Serve
     directory = metrics_directory(workers[0])
     # Both took votes: each has a file of counters of its own (the kernel spread the connections).
     assert {f"counter_{worker}.db" for worker in workers} <= {path.name for path in directory.iterdir()}
+    # Each worker adds what it counted to the shared files once a second.
+    wait_until(lambda: value(scrape_once(server), "feedback_votes_total") == 24, "the votes of both", timeout=5)
     for _ in range(6):
         scraped = scrape_once(server)
         assert value(scraped, "feedback_votes_total") == 24
@@ -231,6 +233,7 @@ def test_a_dead_workers_votes_stay_counted_and_its_gauge_goes(two_workers_with_m
             json={"score": 4, "reader": f"reader-{number:016d}"},
         )
         assert response.status_code == 200
+    wait_until(lambda: value(scrape_once(server), "feedback_votes_total") == 10, "the votes published", timeout=5)
     first, survivor = workers_of(server)
     directory = metrics_directory(first)
     os.kill(first, signal.SIGKILL)

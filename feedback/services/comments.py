@@ -59,10 +59,10 @@ class Comments:
             # Without Redis there are no limits to check: an outage must not block readers.
             await self._archive.comments.record_direct(comment, about)
             if metrics is not None:
-                metrics.direct_writes.labels("comment").inc()
+                metrics.direct_comments.inc()
         elif wait_ms:
             if metrics is not None:
-                metrics.rate_limited.labels("comment").inc()
+                metrics.rate_limited_comments.inc()
             raise RateLimited("comments", wait_ms)
         if metrics is not None:
             metrics.comments.inc()

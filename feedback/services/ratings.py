@@ -30,12 +30,12 @@ class Ratings:
             # Without Redis there are no limits to check: an outage must not block readers.
             await self._archive.votes.record_direct(_direct_event(change, self._clock.now_ns()))
             if metrics is not None:
-                metrics.direct_writes.labels("vote").inc()
+                metrics.direct_votes.inc()
                 metrics.votes.inc()
             return await self._summary_in_archive(ArticleRead(change.site, change.article, None), change.score)
         if outcome.retry_after_ms:
             if metrics is not None:
-                metrics.rate_limited.labels("vote").inc()
+                metrics.rate_limited_votes.inc()
             raise RateLimited("votes", outcome.retry_after_ms)
         if metrics is not None:
             metrics.votes.inc()

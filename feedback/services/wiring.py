@@ -125,6 +125,8 @@ class Services:
         services = cls(settings=settings, archive=archive, store=store, flusher=flusher)
         if store is not None:
             services._run(services.clock.keep_measured(services._stopping), "redis-clock")
+        if services.metrics is not None:
+            services._run(_publish_periodically(services.metrics, services._stopping), "metrics")
         if flusher is not None and settings.flusher_in_server:
             flushing = run_periodically(flusher, settings.flush_seconds, services._stopping, services.metrics)
             services._run(flushing, "flusher")
@@ -154,6 +156,14 @@ class Services:
         if self.store is not None:
             await self.store.redis.aclose()
         await self.archive.close()
+
+
+async def _publish_periodically(metrics: Metrics, stop: asyncio.Event) -> None:
+    """Until `stop` is set, and once more then, for what the last requests counted."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=Metrics.PUBLISH_SECONDS)
+        metrics.publish()
 
 
 async def _check_redis(store: HotStore, url: str) -> None:
