@@ -39,8 +39,9 @@ class ObservedRequests:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
         services: Services = scope["state"]["services"]
+        logged = access_log.isEnabledFor(logging.INFO)
+        started = time.perf_counter() if logged else 0.0
         request_id = _request_id(scope, services)
         root_path: str = scope.get("root_path", "")
         status = 500  # unless a response starts: an error that escapes is answered 500 further out
@@ -55,14 +56,17 @@ class ObservedRequests:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            route = _route_template(scope, root_path)
-            method = scope["method"] if scope["method"] in _METHODS else "other"
-            if services.metrics is not None:
-                services.metrics.count_request(route, method, status)
-            if access_log.isEnabledFor(logging.INFO):
-                duration_ms = round((time.perf_counter() - started) * 1000, 3)
-                fields = {"request_id": request_id.decode(), "method": method, "route": route, "status": status}
-                access_log.info("request", extra={**fields, "duration_ms": duration_ms})
+            metrics = services.metrics
+            # Else only the request id: this runs for every request.
+            if metrics is not None or logged:
+                route = _route_template(scope, root_path)
+                method = scope["method"] if scope["method"] in _METHODS else "other"
+                if metrics is not None:
+                    metrics.count_request(route, method, status)
+                if logged:
+                    duration_ms = round((time.perf_counter() - started) * 1000, 3)
+                    fields = {"request_id": request_id.decode(), "method": method, "route": route, "status": status}
+                    access_log.info("request", extra={**fields, "duration_ms": duration_ms})
 
 
 def _request_id(scope: Scope, services: Services) -> bytes:
