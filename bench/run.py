@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -59,12 +59,14 @@ NO_ABUSE_LIMITS = {"FEEDBACK_VOTE_RATE": "off", "FEEDBACK_COMMENT_RATE": "off", 
 HELLO_COMMAND = [sys.executable, "-m", "uvicorn", "bench.hello:app", "--loop", "uvloop", "--http", "httptools"]
 HELLO_COMMAND += ["--no-access-log", "--no-proxy-headers", "--log-level", "warning"]
 APP_COMMAND = [sys.executable, "-m", "feedback", "serve", "--log-level", "warning"]
+# The default log level writes a JSON line per request (the app's access log) into the server's log file.
+LOGGED_APP_COMMAND = [sys.executable, "-m", "feedback", "serve", "--log-level", "info"]
 
 
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    server: str  # "hello", "app" or "app_flushing"
+    server: str  # "hello", "app", "app_flushing", "app_metrics" or "app_logged"
     script: str
     connections: int
     target: str
@@ -78,7 +80,13 @@ SCENARIOS = [
     Scenario("put_c4", "app", "put.lua", 4, "p99 <= 2 ms"),
     # The default deployment: the server flushes into SQLite itself, on the same core.
     Scenario("put_server_flushes", "app_flushing", "put.lua", 64, "reference: flusher in the server process"),
+    # The same votes with FEEDBACK_METRICS=on: against `put`, what counting them costs.
+    Scenario("put_metrics", "app_metrics", "put.lua", 64, "metrics cost < 5% of put"),
+    # The same votes at the default log level, a JSON line for each.
+    Scenario("put_logged", "app_logged", "put.lua", 64, "reference: the access log's cost"),
 ]
+# The scenarios whose throughputs are compared, numerator first: (name, against, what it measures).
+COSTS = [("put_metrics", "put", "metrics"), ("put_logged", "put", "access_log")]
 
 
 @dataclass
@@ -314,20 +322,27 @@ class AppStack:
             subprocess.run(FLUSH_ONCE_COMMAND, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, check=True)
 
 
-def app_env(redis_url: str, database: str, flusher_in_server: bool) -> dict[str, str]:
+def app_env(redis_url: str, database: str, flusher_in_server: bool, metrics: bool = False) -> dict[str, str]:
     """The environment of an app (and of its flusher process) under test."""
     return os.environ | {
         "REDIS_URL": redis_url,
         "FEEDBACK_DB": database,
         "FEEDBACK_FLUSH_SECONDS": "2",
         "FEEDBACK_FLUSHER": "on" if flusher_in_server else "off",
+        "FEEDBACK_METRICS": "on" if metrics else "off",
         **NO_ABUSE_LIMITS,
     }
 
 
 @contextmanager
 def app_stack(
-    work: Path, name: str, flusher_in_server: bool = False, workers: int = 1, pin: bool = True
+    work: Path,
+    name: str,
+    flusher_in_server: bool = False,
+    workers: int = 1,
+    pin: bool = True,
+    metrics: bool = False,
+    access_log: bool = False,
 ) -> Iterator[AppStack]:
     """The app on core 0 with Redis (and wrk, in `measure`) on core 1, or, unless `pin`, all of
     them wherever the kernel schedules them."""
@@ -338,8 +353,9 @@ def app_stack(
     asyncio.run(load_articles(redis.url, "article-", BENCH_ARTICLES + 1))
     database = str(work / f"{name}.sqlite3")
     asyncio.run(prepare_archive(database))
-    env = app_env(redis.url, database, flusher_in_server)
-    server = Server(APP_COMMAND, env, work / f"{name}.log", cores=server_cores, workers=workers)
+    env = app_env(redis.url, database, flusher_in_server, metrics)
+    command = LOGGED_APP_COMMAND if access_log else APP_COMMAND
+    server = Server(command, env, work / f"{name}.log", cores=server_cores, workers=workers)
     try:
         yield AppStack(server, redis, env, flusher_in_server, load_cores)
     finally:
@@ -352,11 +368,18 @@ def app_stack(
 def run_rounds(args: argparse.Namespace, work: Path, results: Results, env: dict[str, str]) -> None:
     hello = Server(HELLO_COMMAND, os.environ.copy(), work / "hello.log")
     try:
-        with (
-            app_stack(work, "app") as app,
-            app_stack(work, "app-flushing", flusher_in_server=True) as app_flushing,
-        ):
-            stacks = {"app": app, "app_flushing": app_flushing}
+        with ExitStack() as started:
+            options = {
+                "app": {},
+                "app_flushing": {"flusher_in_server": True},
+                "app_metrics": {"metrics": True},
+                "app_logged": {"access_log": True},
+            }
+            # Only the servers the chosen scenarios use: each one costs a Redis and a warm-up.
+            stacks = {
+                server: started.enter_context(app_stack(work, server.replace("_", "-"), **options[server]))
+                for server in dict.fromkeys(scenario.server for scenario in args.scenarios[1:])
+            }
 
             def measure_alone(scenario: Scenario, seconds: int) -> Run:
                 if scenario.server == "hello":
@@ -367,11 +390,11 @@ def run_rounds(args: argparse.Namespace, work: Path, results: Results, env: dict
                 return run
 
             print(f"warm-up: {args.warmup} s per scenario", flush=True)
-            for scenario in SCENARIOS:
+            for scenario in args.scenarios:
                 measure_alone(scenario, args.warmup)
             for number in range(1, args.rounds + 1):
                 runs = {}
-                for scenario in SCENARIOS:
+                for scenario in args.scenarios:
                     run = measure_alone(scenario, args.duration)
                     runs[scenario.name] = run
                     if run.failures:
@@ -542,7 +565,7 @@ def versions() -> dict[str, str]:
 
 def summarize(results: Results) -> dict[str, Any]:
     table = {}
-    for scenario in SCENARIOS:
+    for scenario in (scenario for scenario in SCENARIOS if scenario.name in results.rounds[0]):
         runs = [round_runs[scenario.name] for round_runs in results.rounds]
         ratios = [round_runs[scenario.name].rps / round_runs["hello"].rps for round_runs in results.rounds]
         table[scenario.name] = {
@@ -557,6 +580,29 @@ def summarize(results: Results) -> dict[str, Any]:
             "target": scenario.target,
         }
     return table
+
+
+def costs(results: Results) -> dict[str, Any]:
+    """Per cost in COSTS whose two scenarios ran, from the same round's runs (the median and the
+    min-max over the rounds): the throughput lost, 1 - numerator / against, and the server CPU
+    time per request added, numerator / against - 1. On a machine others share, the throughput
+    moves with their load from one run to the next; CPU time per request far less."""
+    measured = {}
+    for name, against, what in COSTS:
+        if name not in results.rounds[0] or against not in results.rounds[0]:
+            continue
+        lost = [1 - runs[name].rps / runs[against].rps for runs in results.rounds]
+        cpu = [runs[name].cpu_us_per_request / runs[against].cpu_us_per_request - 1 for runs in results.rounds]
+        measured[what] = {
+            "scenarios": f"{name} against {against}",
+            "cost_median": round(statistics.median(lost), 3),
+            "cost_min": round(min(lost), 3),
+            "cost_max": round(max(lost), 3),
+            "cpu_cost_median": round(statistics.median(cpu), 3),
+            "cpu_cost_min": round(min(cpu), 3),
+            "cpu_cost_max": round(max(cpu), 3),
+        }
+    return measured
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -577,7 +623,14 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {name} | {row['connections']} | {ratio} | {row['rps_median']:,} | {row['p50_ms']} "
             f"| {row['p99_ms']} | {row['cpu_us_per_request']} | {row['target']} |"
         )
-    lines += ["", "## Flush under load", "", "```", json.dumps(report["flush"], indent=2), "```"]
+    lines += [
+        "",
+        "## Costs (throughput lost, and server CPU time per request added)",
+        "",
+        "```",
+        json.dumps(report["costs"], indent=2),
+    ]
+    lines += ["```", "", "## Flush under load", "", "```", json.dumps(report["flush"], indent=2), "```"]
     lines += ["", "## Redis memory", "", "```", json.dumps(report["memory"], indent=2), "```"]
     lines += ["", "## Workers", "", "```", json.dumps(report["workers"], indent=2), "```"]
     lines += ["", "## Versions", "", "```", json.dumps(report["versions"], indent=2), "```"]
@@ -595,6 +648,18 @@ def main() -> int:
     parser.add_argument("--flush-articles", type=int, default=100_000)
     parser.add_argument("--flush-timeout", type=float, default=300)
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument(
+        "--scenarios",
+        type=_scenarios,
+        default=SCENARIOS,
+        help="comma-separated names of the throughput scenarios to run (hello is always measured)",
+    )
+    parser.add_argument(
+        "--phases",
+        type=lambda names: names.split(","),
+        default=["flush", "workers"],
+        help="after the throughput rounds: flush, workers, both (the default) or none ('')",
+    )
     args = parser.parse_args()
     for tool in ("wrk", "redis-server", "taskset"):
         if shutil.which(tool) is None:
@@ -604,7 +669,8 @@ def main() -> int:
     started, began = time.strftime("%Y-%m-%dT%H-%M-%S"), time.monotonic()
     with tempfile.TemporaryDirectory(prefix="feedback-bench-") as directory:
         work = Path(directory)
-        for phase in (run_rounds, run_flush_under_load, run_workers):
+        phases = {"flush": run_flush_under_load, "workers": run_workers}
+        for phase in (run_rounds, *(phases[name] for name in args.phases if name)):
             phase(args, work, results, env)
             print(f"{phase.__name__} done: {time.monotonic() - began:.0f} s since the start", flush=True)
     report = {
@@ -613,6 +679,7 @@ def main() -> int:
         "duration": args.duration,
         "elapsed_seconds": round(time.monotonic() - began),
         "scenarios": summarize(results),
+        "costs": costs(results),
         "flush": results.flush,
         "memory": results.memory,
         "workers": results.workers,
@@ -624,6 +691,15 @@ def main() -> int:
     (args.output / f"{started}.md").write_text(markdown(report))
     print(markdown(report))
     return 1 if results.failures else 0
+
+
+def _scenarios(names: str) -> list[Scenario]:
+    by_name = {scenario.name: scenario for scenario in SCENARIOS}
+    chosen = [name.strip() for name in names.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in by_name]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown scenarios {unknown}; known: {', '.join(by_name)}")
+    return [by_name["hello"], *(by_name[name] for name in chosen if name != "hello")]
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from feedback.api import widget_script
 from feedback.api.cors import SiteCORSMiddleware
 from feedback.api.endpoint import Endpoint
 from feedback.api.errors import ApiError, handle_api_error, handle_http_exception, handle_unexpected_error
+from feedback.api.observe import ObservedRequests
 from feedback.errors import FeedbackError
 from feedback.services import Services
 from feedback.settings import Settings
@@ -41,7 +42,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/", Endpoint(demo.article_page), methods=["GET"]),
             dashboard.dashboard,
         ],
-        middleware=[Middleware(SiteCORSMiddleware)],
+        # Observed first, so that the requests CORS refuses are logged and counted too.
+        middleware=[Middleware(ObservedRequests), Middleware(SiteCORSMiddleware)],
         exception_handlers={
             ApiError: handle_api_error,
             FeedbackError: handle_api_error,

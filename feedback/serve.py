@@ -9,6 +9,10 @@ sockets evenly. The parent binds it first, so that a port in use fails at once, 
 while the workers run (a bound socket that does not listen is given no connections). A worker
 whose parent dies, even by SIGKILL, is sent SIGTERM by the kernel, and stops as at any SIGTERM:
 it finishes its requests and flushes what it holds.
+
+With metrics on, the workers keep them in a directory made for this run (prometheus-client's
+multiprocess mode, see feedback/metrics.py), removed when the server stops; a dead worker's live
+gauges are dropped from it before another takes its place.
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ import ctypes
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
+import tempfile
 import time
 from dataclasses import dataclass
 from multiprocessing.context import SpawnProcess
@@ -26,6 +32,10 @@ from types import FrameType
 
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
+
+from feedback.logs import log_config, spare_record_details
+from feedback.metrics import forget_process
+from feedback.settings import LogFormat
 
 log = logging.getLogger("uvicorn.error")
 
@@ -40,6 +50,8 @@ class ServeOptions:
     port: int
     workers: int
     log_level: str
+    log_format: LogFormat
+    metrics: bool
 
 
 def serve(options: ServeOptions) -> int:
@@ -61,20 +73,33 @@ def serve(options: ServeOptions) -> int:
         return STARTUP_FAILURE
     with reserved:
         log.info("feedback serving on %s:%d with %d workers", options.host, port, options.workers)
-        return _Supervisor(options, port).run()
+        if not options.metrics:
+            return _Supervisor(options, port, metrics_dir="").run()
+        metrics_dir = tempfile.mkdtemp(prefix="feedback-metrics-")
+        # Read by prometheus-client when a worker imports it (and by the worker's settings).
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+        try:
+            return _Supervisor(options, port, metrics_dir).run()
+        finally:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def _config(options: ServeOptions) -> uvicorn.Config:
+    spare_record_details()
     return uvicorn.Config(
         "feedback.app:create_app",
         factory=True,
         host=options.host,
         port=options.port,
         log_level=options.log_level,
+        log_config=log_config(options.log_format, options.log_level),
         # The app finds the client's address behind trusted proxies itself (FEEDBACK_TRUSTED_PROXIES),
-        # and no client address is written to a log.
+        # and no client address is written to a log: the app writes one line per request
+        # (feedback/api/observe.py) instead of uvicorn's access log, which holds the address.
         proxy_headers=False,
         access_log=False,
+        # No route takes a WebSocket, and uvicorn logs each WebSocket handshake with the client's address.
+        ws="none",
     )
 
 
@@ -108,9 +133,10 @@ def _stop_with_parent(parent: int) -> None:
 
 
 class _Supervisor:
-    def __init__(self, options: ServeOptions, port: int) -> None:
+    def __init__(self, options: ServeOptions, port: int, metrics_dir: str) -> None:
         self._options = options
         self._port = port
+        self._metrics_dir = metrics_dir
         self._stopping = False
         self._spawn = multiprocessing.get_context("spawn")
 
@@ -127,6 +153,8 @@ class _Supervisor:
                     self._stopping, exit_code = True, STARTUP_FAILURE
                     break
                 log.warning("worker %d exited with %s: starting another", worker.pid, worker.exitcode)
+                if self._metrics_dir and worker.pid is not None:
+                    forget_process(worker.pid, self._metrics_dir)
                 time.sleep(_RESTART_DELAY_SECONDS)
                 workers[index] = self._start()
             time.sleep(0.2)

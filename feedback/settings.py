@@ -6,6 +6,7 @@ import contextlib
 import os
 import re
 import secrets
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_network
@@ -29,6 +30,11 @@ class Rate:
     period_ms: int
 
 
+LogFormat = Literal["json", "text"]
+
+# Scrapers on this host only, unless FEEDBACK_METRICS_ALLOW says otherwise.
+LOOPBACK = "127.0.0.0/8, ::1/128"
+
 TrustedProxy = IPv4Network | IPv6Network | Literal["unix"]
 """A network of reverse proxies whose X-Forwarded-For is believed, or "unix": whatever connects
 through the server's Unix socket."""
@@ -49,6 +55,12 @@ class Settings:
     readers_per_address: int | None
     trusted_proxies: tuple[TrustedProxy, ...]
     ready_max_lag_seconds: float
+    metrics: bool
+    metrics_allow: tuple[IPv4Network | IPv6Network, ...]
+    """The networks `/metrics` answers (the client as seen through the trusted proxies)."""
+    metrics_multiprocess_dir: str
+    """Where the worker processes of one server keep their metrics for each other ('' = one process)."""
+    log_format: LogFormat
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -67,6 +79,10 @@ class Settings:
             readers_per_address=_positive_int_or_off(env, "FEEDBACK_READERS_PER_ADDRESS", 30),
             trusted_proxies=_networks(env, "FEEDBACK_TRUSTED_PROXIES"),
             ready_max_lag_seconds=_positive_float(env, "FEEDBACK_READY_MAX_LAG_SECONDS", 30.0),
+            metrics=_on_off(env, "FEEDBACK_METRICS", False),
+            metrics_allow=_ip_networks(env, "FEEDBACK_METRICS_ALLOW", LOOPBACK),
+            metrics_multiprocess_dir=_directory(env, "PROMETHEUS_MULTIPROC_DIR"),
+            log_format=_log_format(env, "FEEDBACK_LOG_FORMAT"),
         )
 
 
@@ -154,6 +170,35 @@ def _positive_int_or_off(env: Mapping[str, str], name: str, default: int) -> int
     if env.get(name, "").strip().lower() == "off":
         return None
     return _positive_int(env, name, default, or_off=" or 'off'")
+
+
+def _directory(env: Mapping[str, str], name: str) -> str:
+    path = env.get(name, "").strip()
+    if path and not os.path.isdir(path):
+        raise SettingsError(f"{name} must name an existing directory, got {path!r}")
+    return path
+
+
+def _log_format(env: Mapping[str, str], name: str) -> LogFormat:
+    """As named; by default text for a person at a terminal, JSON lines for a log collector."""
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return "text" if sys.stderr.isatty() else "json"
+    if raw == "json":
+        return "json"
+    if raw == "text":
+        return "text"
+    raise SettingsError(f"{name} must be 'json' or 'text', got {raw!r}")
+
+
+def _ip_networks(env: Mapping[str, str], name: str, default: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Comma-separated addresses or CIDR networks; `default` when empty."""
+    networks = []
+    for network in _networks({name: env.get(name, "").strip() or default}, name):
+        if network == "unix":
+            raise SettingsError(f"{name} must list IP addresses or networks (like 127.0.0.0/8, ::1/128), not 'unix'")
+        networks.append(network)
+    return tuple(networks)
 
 
 def _networks(env: Mapping[str, str], name: str) -> tuple[TrustedProxy, ...]:

@@ -37,6 +37,10 @@ def settings(redis_server: RedisServer, tmp_path: Path) -> Settings:
         readers_per_address=None,
         trusted_proxies=(),
         ready_max_lag_seconds=30,
+        metrics=False,  # tests that read /metrics turn it on
+        metrics_allow=Settings.from_env({}).metrics_allow,
+        metrics_multiprocess_dir="",
+        log_format="json",
     )
 
 

@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote
@@ -173,16 +173,24 @@ def with_redis(settings: Settings, url: str) -> Settings:
 
 
 SERVE_COMMAND = [sys.executable, "-m", "feedback", "serve"]
+LISTEN, ESTABLISHED = "0A", "01"  # TCP states in /proc/net/tcp
 
 
 class ServerProcess:
     """`python -m feedback serve` in a process group of its own."""
 
     def __init__(
-        self, settings: Settings, flush_seconds: float, workers: int = 1, readers_per_address: str = "off"
+        self,
+        settings: Settings,
+        flush_seconds: float,
+        workers: int = 1,
+        readers_per_address: str = "off",
+        env: dict[str, str] | None = None,
+        stderr: Path | None = None,
     ) -> None:
+        """`env` adds to the server's environment; `stderr`, a file to write its log to."""
         self.port = free_port()
-        env = os.environ | {
+        environment = os.environ | {
             "REDIS_URL": settings.redis_url,
             "FEEDBACK_DB": settings.database_path,
             "FEEDBACK_FLUSH_SECONDS": str(flush_seconds),
@@ -191,9 +199,13 @@ class ServerProcess:
             "FEEDBACK_VOTE_RATE": "off",
             "FEEDBACK_COMMENT_RATE": "off",
             "FEEDBACK_READERS_PER_ADDRESS": readers_per_address,
+            **(env or {}),
         }
-        command = [*SERVE_COMMAND, "--port", str(self.port), "--workers", str(workers), "--log-level", "warning"]
-        self.process = subprocess.Popen(command, env=env, start_new_session=True)
+        log_level = "info" if stderr is not None else "warning"
+        command = [*SERVE_COMMAND, "--port", str(self.port), "--workers", str(workers), "--log-level", log_level]
+        with contextlib.ExitStack() as files:
+            log = files.enter_context(stderr.open("w")) if stderr is not None else None
+            self.process = subprocess.Popen(command, env=environment, stderr=log, start_new_session=True)
         wait_for_port(self.port, timeout=30)
         self.url = f"http://127.0.0.1:{self.port}"
 
@@ -246,3 +258,45 @@ def random_vote_events(
         at_ms = DAY_MS * 20_000 + rng.randrange(5 * DAY_MS)
         events.append(VoteEvent(change, first_version + number, at_ms, cluster if change.suspect else None))
     return events
+
+
+def sockets_of_port(port: int, state: str) -> set[str]:
+    """Inodes of the TCP sockets on this machine's `port` (local side) in `state`."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+                inodes.add(fields[9])
+    return inodes
+
+
+def socket_inodes(pid: int) -> set[str]:
+    inodes: set[str] = set()
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except FileNotFoundError:  # a process that has just exited
+        return inodes
+    for fd in fds:
+        try:
+            target = os.readlink(fd)
+        except FileNotFoundError:  # closed meanwhile
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    return inodes
+
+
+def workers_of(server: ServerProcess) -> list[int]:
+    """The worker processes: the supervisor's children that listen on its port."""
+    pid = server.process.pid
+    children = [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    listening = sockets_of_port(server.port, LISTEN)
+    return [child for child in children if socket_inodes(child) & listening]
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+        time.sleep(0.05)

@@ -17,8 +17,18 @@ def test_benchmark_suite_runs_every_scenario_without_failed_requests(tmp_path: P
     assert result.returncode == 0, result.stdout + result.stderr
     (report_file,) = tmp_path.glob("*.json")
     report = json.loads(report_file.read_text())
-    assert set(report["scenarios"]) == {"hello", "put", "get", "summaries20", "put_c4", "put_server_flushes"}
+    assert set(report["scenarios"]) == {
+        "hello",
+        "put",
+        "get",
+        "summaries20",
+        "put_c4",
+        "put_server_flushes",
+        "put_metrics",
+        "put_logged",
+    }
     assert all(row["rps_median"] > 0 for row in report["scenarios"].values())
+    assert report["costs"]["metrics"]["scenarios"] == "put_metrics against put"
     assert report["flush"]["failed_requests"] == 0
     assert report["memory"]["bytes_per_pending_vote"] > 0
     assert report["workers"]["ratio_median"] > 0
@@ -27,6 +37,18 @@ def test_benchmark_suite_runs_every_scenario_without_failed_requests(tmp_path: P
     assert report["elapsed_seconds"] > 0
     assert report["failures"] == []
     assert (tmp_path / report_file.name.replace(".json", ".md")).exists()
+
+
+def test_benchmark_runs_only_the_scenarios_and_phases_asked_for(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "bench.run", "--rounds", "1", "--duration", "1", "--warmup", "1"]
+    command += ["--scenarios", "put,put_metrics", "--phases", "", "--output", str(tmp_path)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (report_file,) = tmp_path.glob("*.json")
+    report = json.loads(report_file.read_text())
+    assert set(report["scenarios"]) == {"hello", "put", "put_metrics"}
+    assert report["costs"]["metrics"]["cost_max"] < 1  # put_metrics served votes
+    assert report["flush"] == {} and report["workers"] == {}
 
 
 def test_dashboard_benchmark_times_every_page_and_export_on_a_seeded_archive(tmp_path: Path) -> None:

@@ -8,17 +8,25 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from feedback.settings import Settings
-from tests.support import SERVE_COMMAND, SITE, ServerProcess, free_port
-
-LISTEN, ESTABLISHED = "0A", "01"
+from tests.support import (
+    ESTABLISHED,
+    LISTEN,
+    SERVE_COMMAND,
+    SITE,
+    ServerProcess,
+    free_port,
+    socket_inodes,
+    sockets_of_port,
+    wait_until,
+    workers_of,
+)
 
 
 @pytest.fixture
@@ -28,48 +36,6 @@ def two_workers(site_settings: Settings) -> Iterator[ServerProcess]:
     yield server
     if server.process.poll() is None:
         server.terminate()
-
-
-def sockets_of_port(port: int, state: str) -> set[str]:
-    """Inodes of the TCP sockets on this machine's `port` (local side) in `state`."""
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
-                inodes.add(fields[9])
-    return inodes
-
-
-def socket_inodes(pid: int) -> set[str]:
-    inodes: set[str] = set()
-    try:
-        fds = list(Path(f"/proc/{pid}/fd").iterdir())
-    except FileNotFoundError:  # a process that has just exited
-        return inodes
-    for fd in fds:
-        try:
-            target = os.readlink(fd)
-        except FileNotFoundError:  # closed meanwhile
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[len("socket:[") : -1])
-    return inodes
-
-
-def workers_of(server: ServerProcess) -> list[int]:
-    """The worker processes: the supervisor's children that listen on its port."""
-    pid = server.process.pid
-    children = [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    listening = sockets_of_port(server.port, LISTEN)
-    return [child for child in children if socket_inodes(child) & listening]
-
-
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
-        time.sleep(0.05)
 
 
 def test_each_worker_listens_on_a_socket_of_its_own(two_workers: ServerProcess) -> None:

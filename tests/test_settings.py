@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import stat
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from ipaddress import ip_network
 from pathlib import Path
@@ -206,3 +208,44 @@ def test_malformed_redis_url_is_refused_without_its_password(url: str) -> None:
 
 def test_empty_redis_url_means_no_redis() -> None:
     assert Settings.from_env({"REDIS_URL": " "}).redis_url == ""
+
+
+def test_metrics_are_off_and_for_loopback_by_default() -> None:
+    settings = Settings.from_env({})
+    assert settings.metrics is False
+    assert settings.metrics_allow == (ip_network("127.0.0.0/8"), ip_network("::1/128"))
+    assert settings.metrics_multiprocess_dir == ""
+
+
+def test_metrics_allow_lists_networks() -> None:
+    settings = Settings.from_env({"FEEDBACK_METRICS": "on", "FEEDBACK_METRICS_ALLOW": "10.0.0.0/8, 192.0.2.7"})
+    assert settings.metrics is True
+    assert settings.metrics_allow == (ip_network("10.0.0.0/8"), ip_network("192.0.2.7/32"))
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"FEEDBACK_METRICS": "yes"}, "FEEDBACK_METRICS must be 'on' or 'off', got 'yes'"),
+        ({"FEEDBACK_METRICS_ALLOW": "10.0.0.0/33"}, "FEEDBACK_METRICS_ALLOW .*'10.0.0.0/33' is neither"),
+        ({"FEEDBACK_METRICS_ALLOW": "unix"}, "FEEDBACK_METRICS_ALLOW must list IP addresses or networks"),
+        (
+            {"PROMETHEUS_MULTIPROC_DIR": "/no/such/directory"},
+            "PROMETHEUS_MULTIPROC_DIR must name an existing directory",
+        ),
+        ({"FEEDBACK_LOG_FORMAT": "xml"}, "FEEDBACK_LOG_FORMAT must be 'json' or 'text', got 'xml'"),
+    ],
+)
+def test_bad_metrics_and_log_settings_are_refused_naming_them(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(environ)
+
+
+@pytest.mark.parametrize(("raw", "log_format"), [("json", "json"), (" TEXT ", "text")])
+def test_log_format(raw: str, log_format: str) -> None:
+    assert Settings.from_env({"FEEDBACK_LOG_FORMAT": raw}).log_format == log_format
+
+
+def test_log_format_is_json_unless_stderr_is_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # a pipe or a file, as a log collector reads
+    assert Settings.from_env({}).log_format == "json"

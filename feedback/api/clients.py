@@ -57,6 +57,14 @@ def client_address(scope: Scope, trusted_proxies: Sequence[TrustedProxy]) -> str
     return None if client is None else str(client)
 
 
+def from_trusted_proxy(scope: Scope, trusted_proxies: Sequence[TrustedProxy]) -> bool:
+    """Whether the request's peer is one of the trusted proxies, whose headers are believed."""
+    if scope.get("client") is None:
+        return "unix" in trusted_proxies
+    peer = _parse_address(scope["client"][0])
+    return peer is not None and _is_trusted(peer, trusted_proxies)
+
+
 def _forwarded_for(scope: Scope) -> list[str]:
     """Every X-Forwarded-For entry, left to right, several header lines read as one joined by commas."""
     values = [value.decode("latin-1") for name, value in scope["headers"] if name == b"x-forwarded-for"]

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from feedback.api import health
+from feedback.api import health, metrics
 from feedback.api.responses import JSONResponse
 from feedback.validation import (
     ARTICLE_MAX_CHARS,
@@ -95,7 +95,7 @@ DOCUMENT: dict[str, Any] = {
     "info": {
         "title": "feedback reader API",
         "version": "1",
-        "description": "Article ratings and comments for news sites, and the health probes of the server. "
+        "description": "Article ratings and comments for news sites, and the health probes and metrics of the server. "
         'Errors are {"error": {"code", "message"}}.',
     },
     "paths": {
@@ -273,6 +273,7 @@ DOCUMENT: dict[str, Any] = {
             },
         },
         **health.OPENAPI_PATHS,
+        **metrics.OPENAPI_PATHS,
     },
     "components": {
         "schemas": {

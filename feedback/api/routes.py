@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.convertors import register_url_convertor
 from starlette.routing import Route
 
-from feedback.api import comments, health, openapi, ratings
+from feedback.api import comments, health, metrics, openapi, ratings
 from feedback.api.endpoint import AnyTextConvertor, ArticleConvertor, Endpoint
 
 # Starlette looks convertors up in a registry when a route is built, so before the routes.
@@ -28,4 +28,5 @@ routes = [
     Route("/api/v1/openapi.json", Endpoint(openapi.document), methods=["GET"]),
     Route("/healthz", Endpoint(health.healthz), methods=["GET"]),
     Route("/readyz", Endpoint(health.readyz), methods=["GET"]),
+    Route("/metrics", Endpoint(metrics.metrics), methods=["GET"]),
 ]

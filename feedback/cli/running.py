@@ -42,7 +42,15 @@ def add_commands(commands: Any) -> None:
 
 
 def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
-    return serve(ServeOptions(arguments.host, arguments.port, arguments.workers, arguments.log_level))
+    options = ServeOptions(
+        arguments.host,
+        arguments.port,
+        arguments.workers,
+        arguments.log_level,
+        log_format=settings.log_format,
+        metrics=settings.metrics,
+    )
+    return serve(options)
 
 
 async def _flush(arguments: argparse.Namespace, settings: Settings) -> int:

@@ -47,6 +47,12 @@ class EventStreams:
         )  # type: ignore[assignment]  # decode_responses: str, and XRANGE never answers nil
         return [StreamEntry(entry_id, unpack_event(entry_id, fields)) for entry_id, fields in entries]
 
+    async def length(self, shard: int) -> int:
+        """Entries in the shard's stream: those pending, since the flusher trims what SQLite committed
+        (and, for a moment after a crash between its commit and its trim, a chunk already flushed)."""
+        length: int = await self._redis.xlen(ShardKeys(shard).events)
+        return length
+
     async def oldest_pending_ms(self, shard: int, after_id: str) -> int | None:
         """When the first stream entry after `after_id` was added, in ms of Redis's clock (the
         time part of its id, which XADD takes from that clock); None when there is none."""

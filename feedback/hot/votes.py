@@ -32,6 +32,12 @@ class VoteOutcome:
     comments: int
     retry_after_ms: int
     """Over the rate limit, nothing was done: try again this many ms later (0: done)."""
+    capped: bool
+    """The readers-per-address cap made this new reader's vote suspect just now."""
+
+
+# vote.lua's status of a vote applied as suspect because of the cap.
+_CAPPED = 3
 
 
 class HotVotes:
@@ -60,7 +66,7 @@ class HotVotes:
             width=8,
         )
         return [
-            VoteOutcome((one, two, three, four, five), comments, wait) if status else COLD
+            VoteOutcome((one, two, three, four, five), comments, wait, status == _CAPPED) if status else COLD
             for status, one, two, three, four, five, comments, wait in replies
         ]
 

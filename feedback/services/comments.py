@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from feedback.archive import Archive
 from feedback.errors import RateLimited
 from feedback.hot import REDIS_DOWN
+from feedback.metrics import Metrics
 from feedback.models import ArticleAbout, Comment, CommentStatus, Site
 from feedback.services.hot_requests import RedisFirst
 
@@ -31,9 +32,10 @@ class CommentPage:
 
 
 class Comments:
-    def __init__(self, *, archive: Archive, hot: RedisFirst) -> None:
+    def __init__(self, *, archive: Archive, hot: RedisFirst, metrics: Metrics | None = None) -> None:
         self._archive = archive
         self._hot = hot
+        self._metrics = metrics
 
     async def post(
         self,
@@ -52,11 +54,18 @@ class Comments:
         now_ms = time.time_ns() // 1_000_000
         comment = Comment(new_comment_id(now_ms), site.id, article, reader, author, body, status, now_ms)
         wait_ms = await self._hot.add_comment(comment, address, about)
+        metrics = self._metrics
         if wait_ms is REDIS_DOWN:
             # Without Redis there are no limits to check: an outage must not block readers.
             await self._archive.comments.record_direct(comment, about)
+            if metrics is not None:
+                metrics.direct_comments.inc()
         elif wait_ms:
+            if metrics is not None:
+                metrics.rate_limited_comments.inc()
             raise RateLimited("comments", wait_ms)
+        if metrics is not None:
+            metrics.comments.inc()
         return comment
 
     async def page(self, site: str, article: str, limit: int, before: str | None, reader: str | None) -> CommentPage:

@@ -18,7 +18,9 @@ import time
 from feedback.archive import Archive, FlushPosition, StaleArticle
 from feedback.errors import RestoreUnfinished
 from feedback.hot import REDIS_UNAVAILABLE, HotStore, StreamEntry, entry_time_ms
+from feedback.metrics import Metrics
 from feedback.models import ArticleInfo, Comment, VoteEvent
+from feedback.services.flush_states import FlushStates
 
 log = logging.getLogger(__name__)
 
@@ -197,16 +199,19 @@ def _changed_at(entries: list[StreamEntry]) -> dict[tuple[str, str], int]:
     return changed_at
 
 
-async def run_periodically(flusher: Flusher, period_seconds: float, stop: asyncio.Event) -> None:
+async def run_periodically(
+    flusher: Flusher, period_seconds: float, stop: asyncio.Event, metrics: Metrics | None = None
+) -> None:
     """Flush every `period_seconds` until `stop` is set; Redis outages are waited out."""
+    states = FlushStates(period_seconds, metrics)
     while not stop.is_set():
+        started = time.monotonic()
         try:
             applied = await flusher.flush_if_free()
-            if applied:
-                log.debug("flushed %d events", applied)
+            states.flushed(applied, time.monotonic() - started)
         except REDIS_UNAVAILABLE as error:
-            log.info("flusher waits for Redis: %s", error)
+            states.redis_unavailable(error)
         except Exception:
-            log.exception("flush failed; retrying in %.1f s", period_seconds)
+            states.failed()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=period_seconds)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from feedback.archive import Archive, ArchiveUnwritable, WriteProbe
 from feedback.hot import REDIS_UNAVAILABLE, HotStore, redis_time_ms
+from feedback.metrics import FlushBacklog
 
 CHECK_SECONDS = 1.0
 """Each check's bound: load balancers commonly give a probe a second or two."""
@@ -102,14 +103,42 @@ class HealthChecks:
             raise CheckFailed(f"the archive does not take a write: {error}") from None
         return "takes a write"
 
+    async def flush_backlog(self) -> FlushBacklog | None:
+        """The events waiting to be flushed, and how long the oldest has; None without Redis, or
+        when it does not answer within CHECK_SECONDS."""
+        if self._store is None:
+            return None
+        store = self._store
+
+        async def backlog() -> FlushBacklog:
+            pending = sum([await store.streams.length(shard) for shard in range(store.keys.shards)])
+            lag_ms = await self._lag_ms(store)
+            return FlushBacklog(pending, (lag_ms or 0) / 1000)
+
+        try:
+            return await asyncio.wait_for(backlog(), CHECK_SECONDS)
+        except (TimeoutError, *REDIS_UNAVAILABLE):
+            return None
+
     async def _flush_lag(self) -> str:
-        """Both times come from Redis's clock: the oldest pending event's from its stream id, now
-        from TIME; this host's clock plays no part."""
         if self._store is None:
             return "no Redis configured: nothing waits to be flushed"
+        lag_ms = await self._lag_ms(self._store)
+        if lag_ms is None:
+            return "nothing waits to be flushed"
+        detail = f"the oldest unflushed event is {lag_ms / 1000:.3f} s old (bound {self._max_lag_ms / 1000:g} s)"
+        if lag_ms >= self._max_lag_ms:
+            raise CheckFailed(detail)
+        return detail
+
+    async def _lag_ms(self, store: HotStore) -> int | None:
+        """The age of the oldest stream event SQLite has not applied; None when none waits.
+
+        Both times come from Redis's clock: the oldest pending event's from its stream id, now
+        from TIME; this host's clock plays no part."""
         oldest_ms = None
-        streams = self._store.streams
-        for shard in range(self._store.keys.shards):
+        streams = store.streams
+        for shard in range(store.keys.shards):
             epoch = await streams.epoch(shard)
             if epoch is None:
                 continue  # nothing was ever voted on through this Redis
@@ -120,12 +149,8 @@ class HealthChecks:
             if added_ms is not None and (oldest_ms is None or added_ms < oldest_ms):
                 oldest_ms = added_ms
         if oldest_ms is None:
-            return "nothing waits to be flushed"
-        lag_ms = max(0, await redis_time_ms(self._store.redis) - oldest_ms)
-        detail = f"the oldest unflushed event is {lag_ms / 1000:.3f} s old (bound {self._max_lag_ms / 1000:g} s)"
-        if lag_ms >= self._max_lag_ms:
-            raise CheckFailed(detail)
-        return detail
+            return None
+        return max(0, await redis_time_ms(store.redis) - oldest_ms)
 
 
 def _retrieve(task: asyncio.Task[None]) -> None:

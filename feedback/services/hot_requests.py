@@ -14,6 +14,7 @@ from typing import cast
 from feedback.archive import Archive
 from feedback.errors import ArticleBusy
 from feedback.hot import COLD, REDIS_DOWN, Cold, HotStore, RedisDown, RedisGate, VoteOutcome, day_salt
+from feedback.metrics import Metrics
 from feedback.models import ArticleAbout, ArticleRead, Comment, Summary, VoteChange
 from feedback.services.coalescing import Coalescer
 from feedback.services.loading import ColdLoader
@@ -28,10 +29,10 @@ LISTS_IN_FLIGHT = 2
 
 
 class HotRequests:
-    def __init__(self, store: HotStore, archive: Archive, gate: RedisGate) -> None:
+    def __init__(self, store: HotStore, archive: Archive, gate: RedisGate, metrics: Metrics | None = None) -> None:
         self._store = store
         self._gate = gate
-        self._loader = ColdLoader(store, archive)
+        self._loader = ColdLoader(store, archive, metrics)
         self._votes = Coalescer(self._apply_votes, MAX_BATCH)
         self._reads = Coalescer(self._read_articles, MAX_READ_BATCH)
         self._lists = Coalescer(self._read_articles, MAX_LIST_BATCH, max_in_flight=LISTS_IN_FLIGHT)

@@ -12,6 +12,7 @@ from typing import TypeVar, cast
 from feedback.archive import Archive
 from feedback.errors import ArticleBusy
 from feedback.hot import COLD, Cold, HotStore, Load
+from feedback.metrics import Metrics
 from feedback.models import ArticleItem
 
 log = logging.getLogger(__name__)
@@ -29,9 +30,10 @@ R = TypeVar("R")
 
 
 class ColdLoader:
-    def __init__(self, store: HotStore, archive: Archive) -> None:
+    def __init__(self, store: HotStore, archive: Archive, metrics: Metrics | None) -> None:
         self._store = store
         self._archive = archive
+        self._metrics = metrics
 
     async def retry_cold(
         self,
@@ -84,6 +86,8 @@ class ColdLoader:
             state = await self._archive.snapshots.article_state(site, article, shard)
             loaded = await self._store.articles.load(site, article, state, stale_drops)
             if loaded is Load.LOADED:
+                if self._metrics is not None:
+                    self._metrics.cold_loads.inc()
                 return
             if loaded is Load.FENCED:
                 await asyncio.sleep(_FENCED_WAIT_SECONDS)

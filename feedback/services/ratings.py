@@ -7,15 +7,17 @@ from collections.abc import Sequence
 from feedback.archive import Archive
 from feedback.errors import RateLimited
 from feedback.hot import REDIS_DOWN, RedisClock
+from feedback.metrics import Metrics
 from feedback.models import ArticleRead, Summary, VoteChange, VoteEvent, version_from_parts
 from feedback.services.hot_requests import RedisFirst
 
 
 class Ratings:
-    def __init__(self, *, archive: Archive, hot: RedisFirst, clock: RedisClock) -> None:
+    def __init__(self, *, archive: Archive, hot: RedisFirst, clock: RedisClock, metrics: Metrics | None = None) -> None:
         self._archive = archive
         self._hot = hot
         self._clock = clock
+        self._metrics = metrics
 
     async def change_vote(self, change: VoteChange) -> Summary:
         """Set or withdraw one reader's vote; returns the article's summary after it.
@@ -23,12 +25,22 @@ class Ratings:
         Raises RateLimited when the reader or their address votes too often, ArticleBusy when
         the article could not be loaded."""
         outcome = await self._hot.vote(change)
+        metrics = self._metrics
         if outcome is REDIS_DOWN:
             # Without Redis there are no limits to check: an outage must not block readers.
             await self._archive.votes.record_direct(_direct_event(change, self._clock.now_ns()))
+            if metrics is not None:
+                metrics.direct_votes.inc()
+                metrics.votes.inc()
             return await self._summary_in_archive(ArticleRead(change.site, change.article, None), change.score)
         if outcome.retry_after_ms:
+            if metrics is not None:
+                metrics.rate_limited_votes.inc()
             raise RateLimited("votes", outcome.retry_after_ms)
+        if metrics is not None:
+            metrics.votes.inc()
+            if outcome.capped:
+                metrics.reader_cap_hits.inc()
         return Summary(change.site, change.article, outcome.histogram, outcome.comments, change.score)
 
     async def summaries(self, site: str, articles: Sequence[str], reader: str | None = None) -> list[Summary]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from feedback.archive import Archive
 from feedback.hot import REDIS_UNAVAILABLE, HotStore, RedisClock, RedisGate, VoteLimits, connect
+from feedback.metrics import Metrics
 from feedback.services.accounts import Accounts
 from feedback.services.addresses import AddressHasher
 from feedback.services.article_report import ArticleReports
@@ -82,12 +83,16 @@ class Services:
         self.archive = archive
         self.store = store
         self.flusher = flusher
-        hot: RedisFirst = HotRequests(store, archive, RedisGate()) if store is not None else WithoutRedis()
+        self.metrics = Metrics(settings.metrics_multiprocess_dir) if settings.metrics else None
+        """None when FEEDBACK_METRICS is off: nothing is counted."""
+        hot: RedisFirst = (
+            HotRequests(store, archive, RedisGate(), self.metrics) if store is not None else WithoutRedis()
+        )
         self.clock = RedisClock(store.redis if store is not None else None)
         self.sites = SiteRegistry(archive)
         self.site_admin = SiteAdmin(archive)
-        self.ratings = Ratings(archive=archive, hot=hot, clock=self.clock)
-        self.comments = Comments(archive=archive, hot=hot)
+        self.ratings = Ratings(archive=archive, hot=hot, clock=self.clock, metrics=self.metrics)
+        self.comments = Comments(archive=archive, hot=hot, metrics=self.metrics)
         self.moderation = CommentModeration(archive=archive, hot=hot)
         self.suspects = SuspectReview(archive)
         self.accounts = Accounts(archive)
@@ -120,8 +125,11 @@ class Services:
         services = cls(settings=settings, archive=archive, store=store, flusher=flusher)
         if store is not None:
             services._run(services.clock.keep_measured(services._stopping), "redis-clock")
+        if services.metrics is not None:
+            services._run(_publish_periodically(services.metrics, services._stopping), "metrics")
         if flusher is not None and settings.flusher_in_server:
-            services._run(run_periodically(flusher, settings.flush_seconds, services._stopping), "flusher")
+            flushing = run_periodically(flusher, settings.flush_seconds, services._stopping, services.metrics)
+            services._run(flushing, "flusher")
         if services.addresses.enabled and settings.secret in ("", "change-me"):
             log.warning(
                 "FEEDBACK_SECRET is not set: the hashes of client addresses could be reversed by anyone "
@@ -148,6 +156,14 @@ class Services:
         if self.store is not None:
             await self.store.redis.aclose()
         await self.archive.close()
+
+
+async def _publish_periodically(metrics: Metrics, stop: asyncio.Event) -> None:
+    """Until `stop` is set, and once more then, for what the last requests counted."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=Metrics.PUBLISH_SECONDS)
+        metrics.publish()
 
 
 async def _check_redis(store: HotStore, url: str) -> None:

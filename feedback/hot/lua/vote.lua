@@ -8,9 +8,9 @@
 --       appended to the stream: one argument per vote keeps the client's work small (the format
 --       is hot/packing.py's). A title or url new to the article goes to the stream once (`m`).
 -- Returns 8 integers per vote: status (0 = cold, or a stale copy fenced until the flusher drops
--- it: load it and retry; 1 = applied; 2 = over the
--- rate limit, nothing applied), the article's histogram for scores 1..5 after the change, its
--- approved comments, and for status 2 the ms to wait.
+-- it: load it and retry; 1 = applied; 2 = over the rate limit, nothing applied; 3 = applied, and
+-- the cap made the reader's vote suspect), the article's histogram for scores 1..5 after the
+-- change, its approved comments, and for status 2 the ms to wait.
 --
 -- A reader's vote is counted, or suspect: past the cap of distinct readers its address brought
 -- to this article today. A suspect vote is kept in the field '!reader' (its events go to the
@@ -84,7 +84,10 @@ for i = 1, votes do
       end
       -- A keyed hash already, truncated again: the archive can group readers by address but
       -- never learn the day's hash, let alone the address.
-      if suspect then cluster = string.sub(redis.sha1hex(address), 1, 10) end
+      if suspect then
+        cluster = string.sub(redis.sha1hex(address), 1, 10)
+        status = 3
+      end
     end
     local field, previous = reader, counted
     if suspect then field, previous = '!' .. reader, suspect_score end
