@@ -274,6 +274,56 @@ async def test_redis_restarted_from_a_shorter_history_is_caught_up(settings: Set
         redis.stop()
 
 
+async def test_a_fenced_copy_is_served_from_sqlite_until_it_is_gone(settings: Settings) -> None:
+    """A stale copy with votes not flushed yet is fenced, not dropped: its article's requests are
+    answered from SQLite meanwhile (not made to wait), and once its votes are flushed the next
+    load finishes the drop, though no stale mark asks for it any more."""
+    await add_site(settings)
+    keys = KeyLayout(shards=1)
+    async with serve(settings) as live:
+        await live.vote("bai-1", reader(1), 4)  # not flushed
+        store = HotStore(connect(settings.redis_url))
+        try:
+            assert not await store.articles.drop(SITE, "bai-1")  # fenced instead
+            body = (await live.vote("bai-1", reader(2), 2)).json()
+            assert stored_votes(settings, "bai-1") == {reader(2): 2}  # straight into SQLite
+            assert body["histogram"] == histogram_of({reader(2): 2})  # exact over what SQLite holds
+            async with await Archive.open(settings.database_path) as archive:
+                await archive.stale.forget(*await archive.stale.all())  # the fence alone is left
+            async with standalone_flusher(settings) as flusher:
+                await flusher._flush_shard(0)  # the fenced copy's vote, without the stale drop
+            summary = await live.summary("bai-1", reader=reader(2))
+            assert summary["histogram"] == histogram_of({reader(1): 4, reader(2): 2})
+            assert summary["mine"] == 2
+            assert not await store.redis.hexists(keys.locate(SITE, "bai-1").key, "#f")
+            assert (await live.vote("bai-1", reader(3), 5)).json()["count"] == 3
+            assert stored_votes(settings, "bai-1") == {reader(1): 4, reader(2): 2}  # reader 3 through Redis
+        finally:
+            await store.redis.aclose()
+
+
+async def test_a_late_acknowledgement_never_moves_flushed_back(settings: Settings) -> None:
+    """A flusher that lost its lease may acknowledge after the one that took over: Redis's
+    `flushed` stays the later id (an older one, its entry trimmed, would read as lost events)."""
+    await add_site(settings)
+    async with serve(settings) as live:
+        await live.vote("bai-1", reader(1), 4)
+        await live.vote("bai-1", reader(2), 3)
+        await flush(settings)
+        store = HotStore(connect(settings.redis_url))
+        try:
+            meta = KeyLayout(shards=1).locate(SITE, "bai-1").shard.meta
+            flushed = await store.redis.hget(meta, "flushed")
+            epoch = await store.streams.epoch(0)
+            assert flushed and epoch
+            await store.streams.acknowledge(0, epoch, "1-0")
+            assert await store.redis.hget(meta, "flushed") == flushed
+        finally:
+            await store.redis.aclose()
+        assert await flush(settings) == 0  # not taken for a Redis that lost events
+        assert (await live.summary("bai-1"))["count"] == 2
+
+
 async def test_cold_article_hit_by_64_concurrent_first_votes_counts_each_once(settings: Settings) -> None:
     await add_site(settings)
     async with serve(settings) as first, serve(settings) as second:

@@ -6,12 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import aiosqlite
-
 from feedback.archive.articles import save_article_infos
 from feedback.archive.comments import insert_comments
 from feedback.archive.connection import Database
-from feedback.archive.stale import mark_stale
 from feedback.archive.votes import apply_vote_events
 from feedback.models import ArticleInfo, Comment, VoteEvent
 
@@ -42,25 +39,12 @@ class FlushLog:
             await apply_vote_events(connection, votes)
             await insert_comments(connection, comments)
             await save_article_infos(connection, articles)
-            await _save_position(connection, shard, position)
-
-    async def rewind(self, shard: int, position: FlushPosition, stale: Iterable[tuple[str, str]]) -> None:
-        """Move a shard's position back to where Redis's stream now resumes, and mark the articles
-        whose copy in Redis may lack events SQLite has: atomically, so that a crash in between
-        finds Redis behind again at the next flush. Events read again from there change nothing
-        (a reader's vote is kept only from a newer event)."""
-        async with self._database.transaction() as connection:
-            await mark_stale(connection, stale, votes_changed=True)
-            await _save_position(connection, shard, position)
+            await connection.execute(
+                "INSERT INTO flush_positions (shard, epoch, last_id) VALUES (?, ?, ?) "
+                "ON CONFLICT (shard) DO UPDATE SET epoch = excluded.epoch, last_id = excluded.last_id",
+                (shard, position.epoch, position.last_id),
+            )
 
     async def position(self, shard: int) -> FlushPosition | None:
         rows = await self._database.fetch("SELECT epoch, last_id FROM flush_positions WHERE shard = ?", (shard,))
         return FlushPosition(rows[0][0], rows[0][1]) if rows else None
-
-
-async def _save_position(connection: aiosqlite.Connection, shard: int, position: FlushPosition) -> None:
-    await connection.execute(
-        "INSERT INTO flush_positions (shard, epoch, last_id) VALUES (?, ?, ?) "
-        "ON CONFLICT (shard) DO UPDATE SET epoch = excluded.epoch, last_id = excluded.last_id",
-        (shard, position.epoch, position.last_id),
-    )

@@ -52,6 +52,11 @@ class StaleArticles:
         )
         return [(site, article) for site, article in rows]
 
+    async def mark(self, articles: Iterable[tuple[str, str]]) -> None:
+        """Redis's copy of these articles may lack votes SQLite has: drop it."""
+        async with self._database.transaction() as connection:
+            await mark_stale(connection, articles, votes_changed=True)
+
     async def forget(self, stale: StaleArticle) -> None:
         """Forget a stale article unless it was changed behind Redis's back again since."""
         async with self._database.transaction() as connection:

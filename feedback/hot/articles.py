@@ -35,7 +35,8 @@ class Load(enum.Enum):
     STALE_SNAPSHOT = 0
     """SQLite's state may be older than SQLite now is: read it again."""
     FENCED = 2
-    """Redis holds a stale copy the flusher is about to drop (drop.lua): read again a little later."""
+    """Redis holds a stale copy the flusher is about to drop (drop.lua): serve the article from
+    SQLite meanwhile."""
 
 
 class HotArticles:
@@ -60,7 +61,12 @@ class HotArticles:
             args += [reader, score]
         for reader, score in state.suspect_scores.items():
             args += [f"!{reader}", score]
-        keys: list[str | bytes] = [location.shard.meta, location.shard.touched, location.key]
+        keys: list[str | bytes] = [
+            location.shard.meta,
+            location.shard.touched,
+            location.key,
+            location.shard.comments(location.digest),
+        ]
         return Load(await self._load(keys=keys, args=args))
 
     async def drop(self, site: str, article: str) -> bool:

@@ -26,6 +26,7 @@ class EventStreams:
         self._redis = redis
         self._acknowledge = register_script(redis, "acknowledge")
         self._behind = register_script(redis, "behind")
+        self._catch_up = register_script(redis, "catch_up")
 
     async def epoch(self, shard: int) -> str | None:
         """The lifetime of the shard's stream; None before its first event."""
@@ -39,6 +40,12 @@ class EventStreams:
         shard_keys = ShardKeys(shard)
         flushed = await self._behind(keys=[shard_keys.meta, shard_keys.events], args=[applied_id])
         return str(flushed) if flushed else None
+
+    async def catch_up(self, shard: int, epoch: str, applied_id: str) -> None:
+        """After `behind` (and the stale marks): Redis records SQLite's position as flushed, and
+        numbers its next events after it (`lua/catch_up.lua`)."""
+        shard_keys = ShardKeys(shard)
+        await self._catch_up(keys=[shard_keys.meta, shard_keys.events], args=[epoch, applied_id])
 
     async def pending(self, shard: int, after_id: str, count: int) -> list[StreamEntry]:
         """Up to `count` stream entries after `after_id`, oldest first."""

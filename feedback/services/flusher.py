@@ -130,32 +130,31 @@ class Flusher:
 
     async def _resume_after(self, shard: int, epoch: str) -> str:
         """The stream id to read the shard's events after: SQLite's position in this epoch (from
-        the start in another: a wiped Redis). Unless Redis came back with less than it had (an
-        AOF that lost its last second, a replica promoted before it had everything): then from
-        the last id it knows flushed, since the events it took after coming back may have ids
-        below SQLite's position (another host's clock), and the articles SQLite has events of
-        since are marked stale (their copies may lack them; the drop at the end of this flush
-        reloads them)."""
+        the start in another: a wiped Redis). When Redis came back with less than it had (an AOF
+        that lost its last second, a replica promoted before it had everything), the articles
+        SQLite got events of since the last one Redis knows flushed are marked stale first
+        (their copies may lack them; the drop at the end of this flush reloads them), and only
+        then is Redis told (a crash in between finds it behind again next time)."""
         position = await self.archive.flush.position(shard)
         if position is None or position.epoch != epoch:
             return "0-0"
         flushed = await self._store.streams.behind(shard, position.last_id)
-        if flushed is None:
-            return position.last_id
-        stale = [
-            (site, article)
-            for site, article in await self.archive.stale.changed_since(entry_time_ms(flushed))
-            if self._store.keys.locate(site, article).shard.shard == shard
-        ]
-        await self.archive.flush.rewind(shard, FlushPosition(epoch, flushed), stale)
-        log.warning(
-            "Redis came back without events of shard %d that SQLite had applied: read again after %s, and %d "
-            "articles loaded from SQLite again",
-            shard,
-            flushed,
-            len(stale),
-        )
-        return flushed
+        if flushed is not None:
+            stale = [
+                (site, article)
+                for site, article in await self.archive.stale.changed_since(entry_time_ms(flushed))
+                if self._store.keys.locate(site, article).shard.shard == shard
+            ]
+            await self.archive.stale.mark(stale)
+            await self._store.streams.catch_up(shard, epoch, position.last_id)
+            log.warning(
+                "Redis came back without events of shard %d that SQLite had applied after %s: %d articles are "
+                "loaded from SQLite again",
+                shard,
+                flushed,
+                len(stale),
+            )
+        return position.last_id
 
     async def _drop_stale_articles(self) -> int:
         """Forget Redis's copy of articles changed in SQLite behind its back: voted on or

@@ -17,7 +17,7 @@ from feedback.hot import COLD, REDIS_DOWN, Cold, HotStore, RedisDown, RedisGate,
 from feedback.metrics import Metrics
 from feedback.models import ArticleAbout, ArticleRead, Comment, Summary, VoteChange
 from feedback.services.coalescing import Coalescer
-from feedback.services.loading import ColdLoader
+from feedback.services.loading import ArticleFenced, ColdLoader
 
 # Requests per Redis call at most: bounds the time one script call holds Redis.
 MAX_BATCH = 256
@@ -37,18 +37,30 @@ class HotRequests:
         self._reads = Coalescer(self._read_articles, MAX_READ_BATCH)
         self._lists = Coalescer(self._read_articles, MAX_LIST_BATCH, max_in_flight=LISTS_IN_FLIGHT)
 
+    # A request for an article whose copy in Redis is fenced (ArticleFenced) answers REDIS_DOWN:
+    # the services use SQLite for it, as during an outage, until the flusher has dropped the copy.
+
     async def vote(self, change: VoteChange) -> VoteOutcome | RedisDown:
         """Apply one vote change in the next batch. Raises ArticleBusy."""
-        return await self._gate.call(self._votes.submit, change)
+        try:
+            return await self._gate.call(self._votes.submit, change)
+        except ArticleFenced:
+            return REDIS_DOWN
 
     async def summaries(self, reads: Sequence[ArticleRead]) -> list[Summary] | RedisDown:
         """Read the articles in the next batch (of single reads, or of list pages). Raises ArticleBusy."""
         coalescer = self._reads if len(reads) == 1 else self._lists
-        return await self._gate.call(coalescer.submit, reads)
+        try:
+            return await self._gate.call(coalescer.submit, reads)
+        except ArticleFenced:
+            return REDIS_DOWN
 
     async def add_comment(self, comment: Comment, address: str, about: ArticleAbout | None) -> int | RedisDown:
         """Add a comment (the ms to wait when over the rate limit, else 0). Raises ArticleBusy."""
-        return await self._gate.call(self._add_comment, comment, address, about)
+        try:
+            return await self._gate.call(self._add_comment, comment, address, about)
+        except ArticleFenced:
+            return REDIS_DOWN
 
     async def unflushed_comments(self, site: str, article: str) -> list[Comment] | RedisDown:
         return await self._gate.call(self._store.comments.unflushed, site, article)

@@ -3,7 +3,6 @@ the request path (the flusher is the other)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
@@ -19,14 +18,17 @@ log = logging.getLogger(__name__)
 
 # A load is tried again when the flusher moved on while SQLite was read; it rarely takes two.
 _LOAD_ATTEMPTS = 20
-# Or, a little later, when Redis holds a stale copy of the article that the flusher drops once
-# it has flushed the copy's last events: one flush of a shard, a few ms to a few hundred.
-_FENCED_WAIT_SECONDS = 0.05
 # How many times a batch's cold items are loaded and run again before giving up (an article
 # dropped again at once by a flush, twice over, is rare enough).
 _LOAD_ROUNDS = 3
 
 R = TypeVar("R")
+
+
+class ArticleFenced(ArticleBusy):
+    """Redis holds a stale copy of the article until the flusher, its last events flushed, drops
+    it (lua/drop.lua): its requests are served from SQLite meanwhile, as when Redis is down, rather
+    than wait (inside their batch, they would hold up every other request of it)."""
 
 
 class ColdLoader:
@@ -90,5 +92,5 @@ class ColdLoader:
                     self._metrics.cold_loads.inc()
                 return
             if loaded is Load.FENCED:
-                await asyncio.sleep(_FENCED_WAIT_SECONDS)
+                raise ArticleFenced(f"Redis's copy of article {article!r} of {site!r} waits for the flusher to drop it")
         raise ArticleBusy(f"SQLite's state of article {article!r} of {site!r} kept changing while it was read")

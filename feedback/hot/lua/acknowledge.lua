@@ -9,7 +9,10 @@ if redis.call('HGET', meta, 'epoch') ~= ARGV[1] then return 0 end
 -- Trimming first frees memory even when Redis is full (where the HSET is refused), so a full
 -- Redis recovers as the flusher drains it.
 redis.call('XTRIM', events, 'MINID', ARGV[3])
-redis.call('HSET', meta, 'flushed', ARGV[2])
+-- Never back (a flusher that lost its lease may acknowledge late): behind.lua reads a `flushed`
+-- older than SQLite's position, with that entry trimmed, as a Redis that lost events.
+local flushed = redis.call('HGET', meta, 'flushed')
+if not flushed or older(flushed, ARGV[2]) then redis.call('HSET', meta, 'flushed', ARGV[2]) end
 if #ARGV > 4 then
   -- Reading marks is cheap, moving them in the sorted set is not: only marks older than the
   -- precision move. Never back: a load marks its article with the time it was loaded.

@@ -1,5 +1,5 @@
 -- Load a cold article's state, read from SQLite, unless it is loaded already or stale.
--- KEYS: shard meta hash, shard touched zset, article hash.
+-- KEYS: shard meta hash, shard touched zset, article hash, article's unflushed comments hash.
 -- ARGV: SQLite's flush epoch and last applied stream id for the shard ('' when none), the
 --       shard's count of stale drops read before SQLite was, the article's approved comments,
 --       then reader, score pairs (a suspect vote's reader as '!reader': kept, not counted).
@@ -7,10 +7,20 @@
 -- be older than SQLite now is, so the caller reads SQLite again: the flusher has applied events
 -- since (an evicted article's later votes would be missing from it), or dropped a stale article
 -- (one changed in SQLite behind Redis's back, perhaps this one, after the snapshot); 2 when the
--- article is a stale copy fenced until the flusher drops it (drop.lua): read again a little later.
-local meta, touched, key = KEYS[1], KEYS[2], KEYS[3]
+-- article is a stale copy fenced (drop.lua) whose last events are not flushed yet: serve it from
+-- SQLite meanwhile. A fenced copy whose events are flushed is dropped here, as the flusher would
+-- (so a fence whose stale mark is gone does not outlive it), and 0 answered.
+local meta, touched, key, comments = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 if redis.call('EXISTS', key) == 1 then
-  if redis.call('HEXISTS', key, '#f') == 1 then return 2 end
+  if redis.call('HEXISTS', key, '#f') == 1 then
+    local last_event = redis.call('HGET', key, '#e')
+    local flushed = redis.call('HGET', meta, 'flushed')
+    if last_event and (not flushed or older(flushed, last_event)) then return 2 end
+    redis.call('HINCRBY', meta, 'stale_drops', 1)
+    redis.call('DEL', key, comments)
+    redis.call('ZREM', touched, digest_of(key))
+    return 0
+  end
   -- Loaded by a version without comments: SQLite then has all of them.
   redis.call('HSETNX', key, '#c', ARGV[4])
   return 1
