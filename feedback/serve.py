@@ -19,6 +19,8 @@ import multiprocessing
 import os
 import signal
 import socket
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from multiprocessing.context import SpawnProcess
@@ -32,6 +34,7 @@ log = logging.getLogger("uvicorn.error")
 # A worker that dies is started again, but not in a tight loop when it dies at start-up.
 _RESTART_DELAY_SECONDS = 1.0
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+FLUSHER_VARIABLE = "FEEDBACK_FLUSHER"
 
 
 @dataclass(frozen=True)
@@ -40,12 +43,27 @@ class ServeOptions:
     port: int
     workers: int
     log_level: str
+    flusher_process: bool = False
+    """Flush in a child process at idle priority instead of in the workers' event loops."""
 
 
 def serve(options: ServeOptions) -> int:
     """Serve until SIGINT or SIGTERM; each worker then finishes its requests and flushes its
     pending work, as a single uvicorn does."""
     config = _config(options)  # a uvicorn Config sets up uvicorn's logging, in this process too
+    if not options.flusher_process:
+        return _serve(options, config)
+    flusher = _start_flusher()
+    # The workers leave periodic flushing to it; each still flushes what is pending when it stops.
+    os.environ[FLUSHER_VARIABLE] = "off"
+    try:
+        return _serve(options, config)
+    finally:
+        flusher.terminate()  # SIGTERM: it flushes what is pending, then exits
+        flusher.wait()
+
+
+def _serve(options: ServeOptions, config: uvicorn.Config) -> int:
     if options.workers == 1:
         server = uvicorn.Server(config)
         server.run()
@@ -76,6 +94,22 @@ def _config(options: ServeOptions) -> uvicorn.Config:
         proxy_headers=False,
         access_log=False,
     )
+
+
+def _start_flusher() -> subprocess.Popen[bytes]:
+    """`python -m feedback flush --watch` as a child at idle priority (SCHED_IDLE: it runs only
+    when nothing else wants the core), stopped like a worker when this process dies. In the
+    server's own process, flushing took the requests' CPU time and the GIL (docs/performance.md)."""
+    parent = os.getpid()
+    return subprocess.Popen(
+        [sys.executable, "-m", "feedback", "flush", "--watch"],
+        preexec_fn=lambda: _as_idle_child(parent),  # no thread is started before
+    )
+
+
+def _as_idle_child(parent: int) -> None:
+    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    _stop_with_parent(parent)
 
 
 def _bind(host: str, port: int, reuse_port: bool) -> socket.socket:

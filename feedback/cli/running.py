@@ -42,7 +42,8 @@ def add_commands(commands: Any) -> None:
 
 
 def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
-    return serve(ServeOptions(arguments.host, arguments.port, arguments.workers, arguments.log_level))
+    flusher_process = settings.flusher_in_server and bool(settings.redis_url)
+    return serve(ServeOptions(arguments.host, arguments.port, arguments.workers, arguments.log_level, flusher_process))
 
 
 async def _flush(arguments: argparse.Namespace, settings: Settings) -> int:
