@@ -62,7 +62,8 @@ class Metrics:
     """How often a process adds its tallies to the counters (`publish`), at least: with several
     workers, what a scrape says of another worker is at most this old."""
 
-    def __init__(self, multiprocess_dir: str) -> None:
+    def __init__(self, multiprocess_dir: str, worker: bool = True) -> None:
+        """`worker`: a server process (counted in `feedback_workers`), not `serve`'s flusher."""
         self._registry = CollectorRegistry(auto_describe=False)
         # In multiprocess mode each value lives in the process's files, and the registry reads
         # every process's files when scraped; otherwise it holds the values itself.
@@ -140,7 +141,7 @@ class Metrics:
             multiprocess_mode="livesum",
             registry=owner,
         )
-        workers.set(1)
+        workers.set(1 if worker else 0)
 
     def count_request(self, route: str, method: str, status: int) -> None:
         key = (route, method, status)

@@ -10,22 +10,31 @@ while the workers run (a bound socket that does not listen is given no connectio
 whose parent dies, even by SIGKILL, is sent SIGTERM by the kernel, and stops as at any SIGTERM:
 it finishes its requests and flushes what it holds.
 
-With metrics on, the workers keep them in a directory made for this run (prometheus-client's
-multiprocess mode, see feedback/metrics.py), removed when the server stops; a dead worker's live
-gauges are dropped from it before another takes its place.
+Flushing into SQLite (`FEEDBACK_FLUSHER=on`, with a Redis) is a child process of its own at idle
+priority, not a task in the workers' event loops, where it took the requests' CPU time and the
+GIL (docs/performance.md); it is started again when it dies, and stops with the server.
+
+With metrics on, the workers and the flusher keep them in a directory made for this run
+(prometheus-client's multiprocess mode, see feedback/metrics.py), removed when the server stops;
+a dead worker's live gauges are dropped from it before another takes its place.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ctypes
 import logging
+import logging.config
 import multiprocessing
 import os
 import shutil
 import signal
 import socket
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.context import SpawnProcess
 from types import FrameType
@@ -35,13 +44,15 @@ from uvicorn.config import STARTUP_FAILURE
 
 from feedback.logs import log_config, spare_record_details
 from feedback.metrics import forget_process
-from feedback.settings import LogFormat
+from feedback.services import flush_until_stopped
+from feedback.settings import LogFormat, Settings
 
 log = logging.getLogger("uvicorn.error")
 
 # A worker that dies is started again, but not in a tight loop when it dies at start-up.
 _RESTART_DELAY_SECONDS = 1.0
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+FLUSHER_VARIABLE = "FEEDBACK_FLUSHER"
 
 
 @dataclass(frozen=True)
@@ -52,12 +63,44 @@ class ServeOptions:
     log_level: str
     log_format: LogFormat
     metrics: bool
+    flusher_process: bool = False
+    """Flush in a child process at idle priority instead of in the workers' event loops."""
 
 
 def serve(options: ServeOptions) -> int:
     """Serve until SIGINT or SIGTERM; each worker then finishes its requests and flushes its
     pending work, as a single uvicorn does."""
     config = _config(options)  # a uvicorn Config sets up uvicorn's logging, in this process too
+    several = options.workers > 1 or options.flusher_process
+    with _metrics_directory(options.metrics and several) as metrics_dir:
+        if not options.flusher_process:
+            return _serve(options, config, metrics_dir)
+        flusher = _FlusherProcess(options, metrics_dir)
+        # The workers leave periodic flushing to it; each still flushes what is pending when it stops.
+        os.environ[FLUSHER_VARIABLE] = "off"
+        try:
+            return _serve(options, config, metrics_dir)
+        finally:
+            flusher.stop()
+
+
+@contextlib.contextmanager
+def _metrics_directory(wanted: bool) -> Iterator[str]:
+    """With several processes counting, where they keep their counts ('' when not wanted)."""
+    if not wanted:
+        yield ""
+        return
+    metrics_dir = tempfile.mkdtemp(prefix="feedback-metrics-")
+    # Read by prometheus-client when a process imports it (and by its settings): the children
+    # inherit it.
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        yield metrics_dir
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _serve(options: ServeOptions, config: uvicorn.Config, metrics_dir: str) -> int:
     if options.workers == 1:
         server = uvicorn.Server(config)
         server.run()
@@ -73,15 +116,7 @@ def serve(options: ServeOptions) -> int:
         return STARTUP_FAILURE
     with reserved:
         log.info("feedback serving on %s:%d with %d workers", options.host, port, options.workers)
-        if not options.metrics:
-            return _Supervisor(options, port, metrics_dir="").run()
-        metrics_dir = tempfile.mkdtemp(prefix="feedback-metrics-")
-        # Read by prometheus-client when a worker imports it (and by the worker's settings).
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-        try:
-            return _Supervisor(options, port, metrics_dir).run()
-        finally:
-            shutil.rmtree(metrics_dir, ignore_errors=True)
+        return _Supervisor(options, port, metrics_dir).run()
 
 
 def _config(options: ServeOptions) -> uvicorn.Config:
@@ -101,6 +136,58 @@ def _config(options: ServeOptions) -> uvicorn.Config:
         # No route takes a WebSocket, and uvicorn logs each WebSocket handshake with the client's address.
         ws="none",
     )
+
+
+class _FlusherProcess:
+    """`flush --watch`'s loop in a child process at idle priority (SCHED_IDLE: it runs only when
+    nothing else wants the core), started again when it dies, stopped with the server."""
+
+    def __init__(self, options: ServeOptions, metrics_dir: str) -> None:
+        self._options = options
+        self._metrics_dir = metrics_dir
+        self._spawn = multiprocessing.get_context("spawn")  # a new interpreter: safe beside threads
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._process = self._start()
+        threading.Thread(target=self._restart_when_dead, name="feedback-flusher-watch", daemon=True).start()
+
+    def stop(self) -> None:
+        """SIGTERM: it flushes what is pending, then exits."""
+        with self._lock:
+            self._stopping.set()
+            process = self._process
+        if process.is_alive():
+            process.terminate()
+        process.join()
+
+    def _start(self) -> SpawnProcess:
+        process = self._spawn.Process(
+            target=_run_flusher, args=(self._options, os.getpid()), name="feedback-flusher", daemon=False
+        )
+        process.start()
+        return process
+
+    def _restart_when_dead(self) -> None:
+        while True:
+            process = self._process
+            process.join()
+            if self._stopping.wait(_RESTART_DELAY_SECONDS):
+                return
+            log.warning("the flusher process %d exited with %s: starting another", process.pid, process.exitcode)
+            if self._metrics_dir and process.pid is not None:
+                forget_process(process.pid, self._metrics_dir)
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                self._process = self._start()
+
+
+def _run_flusher(options: ServeOptions, parent: int) -> None:
+    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    _stop_with_parent(parent)
+    spare_record_details()
+    logging.config.dictConfig(log_config(options.log_format, options.log_level))
+    asyncio.run(flush_until_stopped(Settings.from_env(os.environ)))
 
 
 def _bind(host: str, port: int, reuse_port: bool) -> socket.socket:

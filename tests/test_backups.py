@@ -25,6 +25,8 @@ from tests.support import SITE, ServerProcess, free_port
 
 COMMAND = [sys.executable, "-m", "feedback"]
 ARTICLES = [f"bai-{number}" for number in range(5)]
+# Votes that must stay in Redis only: no flusher process (serve's would flush them at its start).
+NO_FLUSHER = {"FEEDBACK_FLUSHER": "off"}
 POSITION = re.compile(r"flush position: shard 0 at stream entry (\d+)-(\d+) \(epoch (\w+)\)")
 
 Vote = tuple[str, str, int]
@@ -201,7 +203,7 @@ async def test_a_restore_applies_once_what_redis_holds_beyond_the_backup_and_for
         server.terminate()  # flushes them: they leave Redis, and are in no backup
     assert stored_votes(archive) == expected_votes(before_backup, after_backup)
 
-    unflushing = ServerProcess(site_settings, flush_seconds=3600)
+    unflushing = ServerProcess(site_settings, flush_seconds=3600, env=NO_FLUSHER)
     try:
         await send_votes(unflushing, unflushed)
         served_before = await served_histograms(unflushing)
@@ -242,7 +244,7 @@ async def test_restore_redis_only_finishes_a_restore_that_left_redis_out(
 ) -> None:
     backup = tmp_path / "backup.sqlite3"
     flushed, unflushed = new_votes(0, 20, score=1), new_votes(20, 10, score=2)
-    server = ServerProcess(site_settings, flush_seconds=3600)
+    server = ServerProcess(site_settings, flush_seconds=3600, env=NO_FLUSHER)
     try:
         await send_votes(server, flushed)
         assert (await feedback(site_settings, "flush"))[0] == 0
@@ -331,7 +333,7 @@ def test_restore_refuses_a_schema_newer_than_the_code(site_settings: Settings, t
 def test_restore_refuses_while_a_server_has_the_archive_open(site_settings: Settings, tmp_path: Path) -> None:
     backup = tmp_path / "backup.sqlite3"
     assert (run_feedback(site_settings, "backup", str(backup)))[0] == 0
-    server = ServerProcess(site_settings, flush_seconds=3600)
+    server = ServerProcess(site_settings, flush_seconds=3600, env=NO_FLUSHER)
     try:
         code, _, stderr = run_feedback(site_settings, "restore", str(backup))
         assert asyncio.run(send_votes(server, new_votes(0, 1, score=5))) == new_votes(0, 1, score=5)

@@ -30,6 +30,8 @@ def test_benchmark_suite_runs_every_scenario_without_failed_requests(tmp_path: P
     assert all(row["rps_median"] > 0 for row in report["scenarios"].values())
     assert report["costs"]["metrics"]["scenarios"] == "put_metrics against put"
     assert report["flush"]["failed_requests"] == 0
+    assert report["flusher_alone"]["events_per_second"] > 0
+    assert report["flusher_alone"]["sqlite_bytes_per_event"] > 0
     assert report["memory"]["bytes_per_pending_vote"] > 0
     assert report["workers"]["ratio_median"] > 0
     for workers in ("one_worker", "two_workers"):

@@ -9,13 +9,17 @@ import sqlite3
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import pytest
 from redis import Redis as SyncRedis
 
 from feedback.archive import Archive, FlushPosition
 from feedback.hot import COLD, HotStore, Load, RedisClock, connect
 from feedback.hot.keys import KeyLayout
+from feedback.hot.stream import EventStreams
 from feedback.models import ArticleState, VoteChange, VoteEvent
+from feedback.services import flusher as flusher_module
 from feedback.services.wiring import hot_store, standalone_flusher
 from feedback.settings import Settings
 from tests.support import SITE, LiveServer, RedisServer, add_site, flush, ratings_through, serve, with_redis
@@ -106,6 +110,39 @@ async def test_flush_interrupted_after_commit_is_not_applied_twice(settings: Set
         await live.vote("bai-1", reader(3), 5)
         assert await flush(settings) == 1
         assert stored_votes(settings, "bai-1") == {reader(1): 3, reader(2): 4, reader(3): 5}
+
+
+async def test_chunks_read_and_acknowledged_in_pieces_apply_every_event_once(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks of 4 events, read and trimmed 2 at a time, one piece's trim lost to a crash: every
+    event reaches SQLite once, and the next flush trims what was left."""
+    monkeypatch.setattr(flusher_module, "CHUNK_SIZE", 4)
+    monkeypatch.setattr(flusher_module, "PIECE_SIZE", 2)
+    acknowledge = EventStreams.acknowledge
+    calls = 0
+
+    async def crash_on_the_third_piece(self: EventStreams, *args: Any, **kwargs: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise ConnectionError("the flusher dies between two pieces")
+        await acknowledge(self, *args, **kwargs)
+
+    await add_site(settings)
+    async with serve(settings) as live:
+        for number in range(9):
+            await live.vote("bai-1", reader(number), 1 + number % 5)
+        monkeypatch.setattr(EventStreams, "acknowledge", crash_on_the_third_piece)
+        with pytest.raises(ConnectionError):
+            await flush(settings)
+        monkeypatch.setattr(EventStreams, "acknowledge", acknowledge)
+        assert await flush(settings) == 1  # the ninth: the second chunk was committed
+        assert await flush(settings) == 0
+        with SyncRedis.from_url(settings.redis_url) as redis:
+            assert redis.xlen("feedback:{0}:events") == 0
+    assert stored_votes(settings, "bai-1") == {reader(number): 1 + number % 5 for number in range(9)}
+    assert len(stored_events(settings, "bai-1")) == 9
 
 
 async def test_votes_survive_a_server_restart_before_flush(settings: Settings) -> None:

@@ -142,3 +142,73 @@ def test_bad_options_are_refused_by_name(settings: Settings, option: list[str], 
     refused = serve_until_it_exits(settings, *option)
     assert refused.returncode == 2
     assert option[0] in refused.stderr and message in refused.stderr
+
+
+def flusher_of(server: ServerProcess) -> int:
+    """The one worker's flusher: its only child started by multiprocessing's spawn (the other
+    being multiprocessing's resource tracker)."""
+    pid = server.process.pid
+    # Each thread lists the children it started: a flusher started again is its watcher thread's.
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in children.read_text().split():
+            with contextlib.suppress(FileNotFoundError):
+                if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    return int(child)
+    raise AssertionError("no flusher process")
+
+
+@pytest.fixture
+def one_worker(site_settings: Settings) -> Iterator[ServerProcess]:
+    server = ServerProcess(site_settings, flush_seconds=0.2)
+    yield server
+    if server.process.poll() is None:
+        server.terminate()
+
+
+def test_the_server_flushes_in_a_child_process_at_idle_priority(
+    one_worker: ServerProcess, site_settings: Settings
+) -> None:
+    flusher = flusher_of(one_worker)
+    # It lowers its own priority first thing, once its interpreter is up.
+    wait_until(lambda: os.sched_getscheduler(flusher) == os.SCHED_IDLE, "the flusher runs at idle priority")
+    vote = {"score": 5, "reader": "reader-0000000000000001"}
+    response = httpx.put(f"{one_worker.url}/api/v1/sites/{SITE}/articles/bai-1/rating", json=vote)
+    assert response.status_code == 200
+
+    def flushed() -> bool:
+        with sqlite3.connect(site_settings.database_path) as database:
+            return database.execute("SELECT count(*) FROM votes WHERE site = ?", (SITE,)).fetchone() == (1,)
+
+    wait_until(flushed, "the vote reaches SQLite")
+
+
+def test_a_flusher_process_that_dies_is_started_again(one_worker: ServerProcess, site_settings: Settings) -> None:
+    first = flusher_of(one_worker)
+    os.kill(first, signal.SIGKILL)
+    wait_until(lambda: not running(first), "the flusher dies")
+
+    def another() -> bool:
+        with contextlib.suppress(AssertionError):
+            return flusher_of(one_worker) != first
+        return False
+
+    wait_until(another, "another flusher starts")
+    vote = {"score": 4, "reader": "reader-0000000000000002"}
+    assert httpx.put(f"{one_worker.url}/api/v1/sites/{SITE}/articles/bai-2/rating", json=vote).status_code == 200
+
+    def flushed() -> bool:
+        with sqlite3.connect(site_settings.database_path) as database:
+            return database.execute("SELECT count(*) FROM votes WHERE article = 'bai-2'").fetchone() == (1,)
+
+    wait_until(flushed, "the new flusher flushes")
+
+
+def test_the_flusher_process_stops_with_its_server(one_worker: ServerProcess) -> None:
+    flusher = flusher_of(one_worker)
+    os.kill(one_worker.process.pid, signal.SIGKILL)  # the server alone, not its process group
+    one_worker.process.wait()
+    try:
+        wait_until(lambda: not running(flusher), "the orphaned flusher exits")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(one_worker.process.pid, signal.SIGKILL)

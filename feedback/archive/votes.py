@@ -8,69 +8,14 @@ from dataclasses import replace
 import aiosqlite
 
 from feedback.archive.articles import save_article_infos
-from feedback.archive.connection import Database
+from feedback.archive.connection import Database, in_thread
 from feedback.archive.stale import mark_stale
+from feedback.archive.vote_chunks import VoteChunk
 from feedback.local_days import DEFAULT_TIME_ZONE
 from feedback.models import ArticleInfo, Histogram, VoteEvent
 
 # A counted vote: set (not withdrawn) and not suspect. Suspect votes are kept for editors only.
 _COUNTED = "score IS NOT NULL AND NOT suspect"
-
-# A vote the archive counts stays counted when changed, as in vote.lua: a suspect event for it
-# comes from a copy in Redis that predates an editor's accepting it (that copy is stale, and
-# dropped once flushed). Its changes up to a withdrawal only: a vote given again after one was
-# decided by the cap anew.
-_KEEP_COUNTED = """
-UPDATE incoming SET suspect = 0
-WHERE suspect
-AND EXISTS (
-    SELECT 1 FROM votes AS v WHERE v.site = incoming.site AND v.article = incoming.article
-    AND v.reader = incoming.reader AND v.score IS NOT NULL AND NOT v.suspect
-)
-AND NOT EXISTS (
-    SELECT 1 FROM incoming AS w WHERE w.site = incoming.site AND w.article = incoming.article
-    AND w.reader = incoming.reader AND w.seq < incoming.seq AND w.score IS NULL
-)
-"""
-
-# Applies a batch of vote events (already in the temp table `incoming`, ordered by `seq`): events
-# not newer than the stored vote are ignored, which makes a replayed batch change nothing; each
-# remaining event that changes a score is logged with the score it replaced, and with the
-# editor's decision on the vote while it holds (see _UPSERT_LATEST).
-_LOG_EVENTS = """
-INSERT INTO vote_events (site, article, reader, old_score, new_score, at, suspect, review)
-SELECT site, article, reader, old_score, score, at, suspect, review FROM (
-    SELECT i.seq, i.site, i.article, i.reader, i.score, i.at, i.suspect,
-           LAG(i.score, 1, v.score) OVER (PARTITION BY i.site, i.article, i.reader ORDER BY i.seq) AS old_score,
-           CASE WHEN i.suspect = v.suspect THEN v.review END AS review
-    FROM incoming AS i
-    LEFT JOIN votes AS v ON v.site = i.site AND v.article = i.article AND v.reader = i.reader
-    WHERE v.version IS NULL OR i.version > v.version
-)
-WHERE old_score IS NOT score
-ORDER BY seq
-"""
-
-# An editor's decision holds while the vote stays what it made it (counted, or suspect); the
-# cluster is the label of the cap's latest decision on the vote, looked up only for a reader
-# whose events have one. (max(seq) must stay the only min/max aggregate: the other columns are
-# taken from its row.)
-_UPSERT_LATEST = """
-INSERT INTO votes (site, article, reader, score, version, updated_at, suspect, cluster)
-SELECT site, article, reader, score, version, at, suspect, CASE WHEN labels THEN (
-    SELECT l.cluster FROM incoming AS l WHERE l.site = g.site AND l.article = g.article AND l.reader = g.reader
-    AND l.cluster IS NOT NULL ORDER BY l.seq DESC LIMIT 1
-) END FROM (
-    SELECT site, article, reader, score, version, at, suspect, max(seq), count(cluster) AS labels
-    FROM incoming GROUP BY site, article, reader
-) AS g WHERE true
-ON CONFLICT (site, article, reader) DO UPDATE
-SET score = excluded.score, version = excluded.version, updated_at = excluded.updated_at, suspect = excluded.suspect,
-    cluster = coalesce(excluded.cluster, votes.cluster),
-    review = CASE WHEN excluded.suspect = votes.suspect THEN votes.review END
-WHERE excluded.version > votes.version
-"""
-
 
 _SCORES = range(1, 6)
 _GIVEN = ", ".join(f"sum(coalesce(e.new_score, 0) = {score})" for score in _SCORES)
@@ -133,35 +78,7 @@ async def rebuild_days(connection: aiosqlite.Connection, site: str) -> None:
 async def apply_vote_events(connection: aiosqlite.Connection, events: Iterable[VoteEvent]) -> None:
     """Inside a transaction: apply vote events in order, newest version per reader winning, and
     add what changed to the aggregates (per article-day, site-day and article)."""
-    await connection.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS incoming (seq INTEGER PRIMARY KEY, site TEXT, article TEXT, "
-        "reader TEXT, score INTEGER, version INTEGER, at INTEGER, suspect INTEGER, cluster TEXT)"
-    )
-    await connection.execute("DELETE FROM incoming")
-    rows = [
-        (
-            e.change.site,
-            e.change.article,
-            e.change.reader,
-            e.change.score,
-            e.version,
-            e.at_ms,
-            e.change.suspect,
-            e.cluster,
-        )
-        for e in events
-    ]
-    await connection.executemany(
-        "INSERT INTO incoming (site, article, reader, score, version, at, suspect, cluster) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
-    if any(row[6] for row in rows):  # the usual chunk has no suspect vote, and is spared the statement
-        await connection.execute(_KEEP_COUNTED)
-    (last_logged,) = next(iter(await connection.execute_fetchall("SELECT coalesce(max(id), 0) FROM vote_events")))
-    await connection.execute(_LOG_EVENTS)
-    await add_to_days(connection, "e.id > ?", (last_logged,))
-    await connection.execute(_UPSERT_LATEST)
+    await in_thread(connection, VoteChunk(list(events)).apply)
 
 
 async def _sum_into_logged_days(connection: aiosqlite.Connection, where: str, parameters: Sequence[object]) -> None:

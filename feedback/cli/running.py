@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import signal
 import sys
 from typing import Any
 
 from feedback.cli.arguments import port, positive_int
 from feedback.serve import ServeOptions, serve
-from feedback.services import standalone_flusher
-from feedback.services.flusher import run_periodically
+from feedback.services import flush_until_stopped, standalone_flusher
 from feedback.settings import Settings
 
 
@@ -49,6 +46,7 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
         arguments.log_level,
         log_format=settings.log_format,
         metrics=settings.metrics,
+        flusher_process=settings.flusher_in_server and bool(settings.redis_url),
     )
     return serve(options)
 
@@ -57,13 +55,11 @@ async def _flush(arguments: argparse.Namespace, settings: Settings) -> int:
     if not settings.redis_url:
         print("REDIS_URL is empty: there is nothing to flush", file=sys.stderr)
         return 0
-    async with standalone_flusher(settings) as flusher:
-        if arguments.watch:
-            stop = asyncio.Event()
-            for stop_signal in (signal.SIGINT, signal.SIGTERM):
-                asyncio.get_running_loop().add_signal_handler(stop_signal, stop.set)
-            await run_periodically(flusher, settings.flush_seconds, stop)
-        applied = await flusher.flush_all(wait_seconds=settings.flush_lease_seconds + 1)
+    if arguments.watch:
+        applied = await flush_until_stopped(settings)
+    else:
+        async with standalone_flusher(settings) as flusher:
+            applied = await flusher.flush_all(wait_seconds=settings.flush_lease_seconds + 1)
     if applied is None:
         print("another flusher holds the lease and did not release it in time", file=sys.stderr)
         return 1

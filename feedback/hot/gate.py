@@ -51,7 +51,13 @@ class RedisGate:
                 )
                 self._down = True
             return REDIS_DOWN
+        except Exception:
+            self._answered()  # a failure of the request's own (an article busy, say): Redis answered
+            raise
+        self._answered()
+        return result
+
+    def _answered(self) -> None:
         if self._down:
             log.warning("Redis answers again: requests go through Redis")
             self._down = False
-        return result

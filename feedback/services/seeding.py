@@ -15,9 +15,7 @@ from feedback.models import ArticleAbout, ArticleInfo, Comment, CommentStatus, S
 from feedback.services.sites import SiteAdmin, SiteChanges
 
 CHUNK_EVENTS = 10_000
-"""Events per transaction: big enough that a commit's cost hardly counts, small enough that the
-statement keeping accepted votes counted (each suspect event of a chunk compared with the chunk's
-others) stays cheap (docs/performance.md)."""
+"""Events per transaction: big enough that a commit's cost hardly counts (docs/performance.md)."""
 # Popularity falls as a power of an article's rank (Zipf): with 50,000 articles, the first has
 # about 9% of the votes and half of them go to the top 170.
 _ZIPF_EXPONENT = 1.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
@@ -57,6 +58,19 @@ async def standalone_flusher(settings: Settings) -> AsyncIterator[Flusher]:
             yield build_flusher(settings, store, archive)
     finally:
         await store.redis.aclose()
+
+
+async def flush_until_stopped(settings: Settings) -> int | None:
+    """Flush every FEEDBACK_FLUSH_SECONDS until SIGINT or SIGTERM, then everything pending (as
+    `python -m feedback flush --watch`, and `serve`'s flusher process, run): the events of that
+    last flush, or None when another flusher kept the lease."""
+    metrics = Metrics(settings.metrics_multiprocess_dir, worker=False) if settings.metrics else None
+    async with standalone_flusher(settings) as flusher:
+        stop = asyncio.Event()
+        for stop_signal in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(stop_signal, stop.set)
+        await run_periodically(flusher, settings.flush_seconds, stop, metrics)
+        return await flusher.flush_all(wait_seconds=settings.flush_lease_seconds + 1)
 
 
 @contextlib.asynccontextmanager
