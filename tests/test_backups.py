@@ -257,12 +257,17 @@ async def test_restore_redis_only_finishes_a_restore_that_left_redis_out(
     assert "REDIS_URL is empty: no Redis to bring in line" in stdout
     with SyncRedis.from_url(site_settings.redis_url) as redis:
         assert redis.keys("feedback:{0}:a:*")  # Redis still holds its copies of the articles
+    # Redis counts votes the restored archive lacks: nothing may start with it until it is in line.
+    for command in (["serve", "--port", str(free_port())], ["flush"]):
+        code, _, stderr = run_feedback(site_settings, *command)
+        assert code == 1 and "restore --redis-only" in stderr, (command, stderr)
     code, stdout, stderr = await feedback(site_settings, "restore", "--redis-only")
     assert code == 0, stderr
     assert f"applied {len(unflushed)} events" in stdout
     assert stored_votes(site_settings.database_path) == expected_votes(flushed, unflushed)
     with SyncRedis.from_url(site_settings.redis_url) as redis:
         assert redis.keys("feedback:{0}:*") == []
+    assert run_feedback(site_settings, "flush")[0] == 0
 
 
 async def served_histograms(server: ServerProcess) -> dict[str, dict[str, int]]:

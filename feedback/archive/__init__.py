@@ -2,7 +2,15 @@
 module named after it."""
 
 from feedback.archive.archive import Archive
-from feedback.archive.backups import ArchiveCopy, back_up, check_copy, put_in_place, refuse_if_open
+from feedback.archive.backups import (
+    ArchiveCopy,
+    back_up,
+    check_copy,
+    mark_restore_unfinished,
+    put_in_place,
+    refuse_if_open,
+    restore_unfinished_marker,
+)
 from feedback.archive.comments import StoredPage
 from feedback.archive.flush import FlushPosition
 from feedback.archive.probe import ArchiveUnwritable, WriteProbe
@@ -23,6 +31,8 @@ __all__ = [
     "WriteProbe",
     "back_up",
     "check_copy",
+    "mark_restore_unfinished",
     "put_in_place",
     "refuse_if_open",
+    "restore_unfinished_marker",
 ]

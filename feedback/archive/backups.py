@@ -78,6 +78,20 @@ async def check_copy(path: Path) -> ArchiveCopy:
     return ArchiveCopy(path, _size(path), schema_version, positions)
 
 
+def restore_unfinished_marker(archive_path: str) -> Path:
+    """A file beside the archive while a restore has put a backup in place but not yet brought
+    Redis in line with it: the server and the flusher refuse to start while it exists, since
+    Redis's copies may count votes the restored archive lacks."""
+    return Path(f"{archive_path}.restore-unfinished")
+
+
+def mark_restore_unfinished(archive_path: str) -> None:
+    marker = restore_unfinished_marker(archive_path)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text("Run `python -m feedback restore --redis-only` before starting the server.\n")
+    _sync_directory(marker.parent)
+
+
 async def put_in_place(copy: Path, archive_path: str, kept_suffix: str) -> Path | None:
     """Make the checked `copy` the archive; the archive it replaces is kept beside it, as one
     self-contained file named with `kept_suffix`. Refused while any process has the archive open.

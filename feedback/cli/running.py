@@ -9,6 +9,7 @@ from typing import Any
 from feedback.cli.arguments import port, positive_int
 from feedback.serve import ServeOptions, serve
 from feedback.services import flush_until_stopped, standalone_flusher
+from feedback.services.wiring import refuse_after_unfinished_restore
 from feedback.settings import Settings
 
 
@@ -39,6 +40,7 @@ def add_commands(commands: Any) -> None:
 
 
 def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
+    refuse_after_unfinished_restore(settings)  # here too, for a message rather than a traceback
     options = ServeOptions(
         arguments.host,
         arguments.port,

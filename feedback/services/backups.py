@@ -7,7 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from feedback.archive import Archive, ArchiveCopy, back_up, check_copy, put_in_place, refuse_if_open
+from feedback.archive import (
+    Archive,
+    ArchiveCopy,
+    back_up,
+    check_copy,
+    mark_restore_unfinished,
+    put_in_place,
+    refuse_if_open,
+    restore_unfinished_marker,
+)
 from feedback.errors import RestoreUnfinished
 from feedback.hot import REDIS_UNAVAILABLE
 from feedback.services.wiring import build_flusher, hot_store
@@ -38,6 +47,9 @@ async def restore_archive(settings: Settings, backup: Path, now: datetime) -> Re
             await store.redis.ping()
         finally:
             await store.redis.aclose()
+    # Until Redis is in line (restore_redis), which a crash or a restore without REDIS_URL leaves
+    # undone, no server or flusher starts with a Redis.
+    mark_restore_unfinished(settings.database_path)
     kept = await put_in_place(backup, settings.database_path, f".before-restore-{now:%Y%m%dT%H%M%SZ}")
     try:
         applied = await restore_redis(settings)
@@ -68,4 +80,5 @@ async def restore_redis(settings: Settings) -> int | None:
         await store.redis.aclose()
     if applied is None:
         raise RestoreUnfinished(f"{unfinished} (another flusher holds the lease: is a server running?)")
+    restore_unfinished_marker(settings.database_path).unlink(missing_ok=True)
     return applied

@@ -9,7 +9,8 @@ import signal
 from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
-from feedback.archive import Archive
+from feedback.archive import Archive, restore_unfinished_marker
+from feedback.errors import RestoreUnfinished
 from feedback.hot import REDIS_UNAVAILABLE, HotStore, RedisClock, RedisGate, VoteLimits, connect
 from feedback.metrics import Metrics
 from feedback.services.accounts import Accounts
@@ -49,9 +50,21 @@ def build_flusher(settings: Settings, store: HotStore, archive: Archive) -> Flus
     )
 
 
+def refuse_after_unfinished_restore(settings: Settings) -> None:
+    """Raises RestoreUnfinished when a restore put a backup in place but did not bring Redis in
+    line with it (a crash, Redis gone meanwhile): Redis's copies may count votes the restored
+    archive lacks, so neither the server nor a flusher may start."""
+    if settings.redis_url and restore_unfinished_marker(settings.database_path).exists():
+        raise RestoreUnfinished(
+            f"a restore of {settings.database_path} did not finish: Redis may count votes the restored archive "
+            "lacks; run `python -m feedback restore --redis-only` first"
+        )
+
+
 @contextlib.asynccontextmanager
 async def standalone_flusher(settings: Settings) -> AsyncIterator[Flusher]:
     """A flusher with connections of its own, as `python -m feedback flush` runs it."""
+    refuse_after_unfinished_restore(settings)
     store = hot_store(settings)
     try:
         async with await Archive.open(settings.database_path) as archive:
@@ -126,6 +139,7 @@ class Services:
 
     @classmethod
     async def start(cls, settings: Settings) -> Services:
+        refuse_after_unfinished_restore(settings)
         archive = await Archive.open(settings.database_path)
         store = flusher = None
         if not settings.redis_url:
