@@ -44,7 +44,7 @@ class StaleArticles:
     async def changed_since(self, at_ms: int) -> list[tuple[str, str]]:
         """The articles voted or commented on at `at_ms` or later (by Redis's clock, as their
         events were stamped). Reads the whole event log: for the rare Redis that came back with
-        less than it had (`Flusher._resume_after`), not for a request."""
+        less than it had (`services/resuming.py`), not for a request."""
         rows = await self._database.fetch(
             "SELECT site, article FROM vote_events WHERE at >= ? "
             "UNION SELECT site, article FROM comments WHERE id >= ?",

@@ -17,10 +17,11 @@ import time
 
 from feedback.archive import Archive, FlushPosition, StaleArticle
 from feedback.errors import RestoreUnfinished
-from feedback.hot import REDIS_UNAVAILABLE, HotStore, StreamEntry, entry_time_ms
+from feedback.hot import REDIS_UNAVAILABLE, HotStore, StreamEntry
 from feedback.metrics import Metrics
 from feedback.models import ArticleInfo, Comment, VoteEvent
 from feedback.services.flush_states import FlushStates
+from feedback.services.resuming import resume_after
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ class Flusher:
         epoch = await streams.epoch(shard)
         if epoch is None:
             return 0  # nothing was voted on through this Redis yet
-        after_id = await self._resume_after(shard, epoch)
+        after_id = await resume_after(self._store, self.archive, shard, epoch)
         applied = 0
         while entries := await self._read_chunk(shard, after_id):
             last_id = entries[-1].id
@@ -134,34 +135,6 @@ class Flusher:
             # A crash between commit and trim leaves Redis behind SQLite: catch it up.
             await streams.acknowledge(shard, epoch, after_id)
         return applied
-
-    async def _resume_after(self, shard: int, epoch: str) -> str:
-        """The stream id to read the shard's events after: SQLite's position in this epoch (from
-        the start in another: a wiped Redis). When Redis came back with less than it had (an AOF
-        that lost its last second, a replica promoted before it had everything), the articles
-        SQLite got events of since the last one Redis knows flushed are marked stale first
-        (their copies may lack them; the drop at the end of this flush reloads them), and only
-        then is Redis told (a crash in between finds it behind again next time)."""
-        position = await self.archive.flush.position(shard)
-        if position is None or position.epoch != epoch:
-            return "0-0"
-        flushed = await self._store.streams.behind(shard, position.last_id)
-        if flushed is not None:
-            stale = [
-                (site, article)
-                for site, article in await self.archive.stale.changed_since(entry_time_ms(flushed))
-                if self._store.keys.locate(site, article).shard.shard == shard
-            ]
-            await self.archive.stale.mark(stale)
-            await self._store.streams.catch_up(shard, epoch, position.last_id)
-            log.warning(
-                "Redis came back without events of shard %d that SQLite had applied after %s: %d articles are "
-                "loaded from SQLite again",
-                shard,
-                flushed,
-                len(stale),
-            )
-        return position.last_id
 
     async def _read_chunk(self, shard: int, after_id: str) -> list[StreamEntry]:
         """Up to CHUNK_SIZE entries after `after_id`, read PIECE_SIZE at a time."""
