@@ -52,6 +52,8 @@ log = logging.getLogger("uvicorn.error")
 # A worker that dies is started again, but not in a tight loop when it dies at start-up.
 _RESTART_DELAY_SECONDS = 1.0
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_PR_SET_NAME = 15
+_FLUSHER_NICENESS = 10
 FLUSHER_VARIABLE = "FEEDBACK_FLUSHER"
 
 
@@ -64,7 +66,7 @@ class ServeOptions:
     log_format: LogFormat
     metrics: bool
     flusher_process: bool = False
-    """Flush in a child process at idle priority instead of in the workers' event loops."""
+    """Flush in a child process at a lower priority instead of in the workers' event loops."""
 
 
 def serve(options: ServeOptions) -> int:
@@ -101,7 +103,10 @@ def _metrics_directory(wanted: bool) -> Iterator[str]:
 
 
 def _serve(options: ServeOptions, config: uvicorn.Config, metrics_dir: str) -> int:
-    if options.workers == 1:
+    # One worker serves in this process, unless a flusher process runs beside it: then the
+    # supervisor's signal handling stops the flusher too (uvicorn's re-raises SIGTERM once it is
+    # done), and the worker, spawned after the metrics directory is set, counts into it.
+    if options.workers == 1 and not options.flusher_process:
         server = uvicorn.Server(config)
         server.run()
         return 0 if server.started else STARTUP_FAILURE
@@ -139,8 +144,11 @@ def _config(options: ServeOptions) -> uvicorn.Config:
 
 
 class _FlusherProcess:
-    """`flush --watch`'s loop in a child process at idle priority (SCHED_IDLE: it runs only when
-    nothing else wants the core), started again when it dies, stopped with the server."""
+    """`flush --watch`'s loop in a child process at a lower priority (nice 10: beside busy
+    workers it gets about a tenth of a core, so it keeps up while the requests come first; at
+    idle priority a saturated core would starve it, in the middle of a transaction too, holding
+    SQLite's write lock), started again when it dies but for a clean exit (a terminal's Ctrl+C
+    reaches it too), stopped with the server."""
 
     def __init__(self, options: ServeOptions, metrics_dir: str) -> None:
         self._options = options
@@ -171,7 +179,7 @@ class _FlusherProcess:
         while True:
             process = self._process
             process.join()
-            if self._stopping.wait(_RESTART_DELAY_SECONDS):
+            if process.exitcode == 0 or self._stopping.wait(_RESTART_DELAY_SECONDS):
                 return
             log.warning("the flusher process %d exited with %s: starting another", process.pid, process.exitcode)
             if self._metrics_dir and process.pid is not None:
@@ -183,7 +191,9 @@ class _FlusherProcess:
 
 
 def _run_flusher(options: ServeOptions, parent: int) -> None:
-    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    os.nice(_FLUSHER_NICENESS)
+    # Its name in ps and top, beside the workers (every spawned process runs the same command).
+    ctypes.CDLL(None).prctl(_PR_SET_NAME, b"feedback-flush", 0, 0, 0)
     _stop_with_parent(parent)
     spare_record_details()
     logging.config.dictConfig(log_config(options.log_format, options.log_level))

@@ -244,3 +244,29 @@ def test_a_dead_workers_votes_stay_counted_and_its_gauge_goes(two_workers_with_m
     scraped = scrape_once(server)
     assert value(scraped, "feedback_votes_total") == 10
     assert value(scraped, "feedback_workers") == 2
+
+
+def test_one_worker_and_its_flusher_process_count_into_one_scrape(site_settings: Settings) -> None:
+    """The default deployment (one worker, the flusher a process of its own): the worker's counts
+    and the flusher's flushes are in the same answer, and the run's directory goes with it."""
+    server = ServerProcess(site_settings, flush_seconds=0.1, env={"FEEDBACK_METRICS": "on"})
+    try:
+        for number in range(5):
+            response = httpx.put(
+                f"{server.url}/api/v1/sites/{SITE}/articles/bai-1/rating",
+                json={"score": 4, "reader": f"reader-{number:016d}"},
+            )
+            assert response.status_code == 200
+        (worker,) = workers_of(server)
+        directory = metrics_directory(worker)
+
+        def counted() -> bool:
+            scraped = scrape_once(server)
+            return value(scraped, "feedback_votes_total") == 5 and value(scraped, "feedback_flush_events_sum") >= 5
+
+        wait_until(counted, "the worker's votes and the flusher's flushes", timeout=10)
+        assert value(scrape_once(server), "feedback_workers") == 1
+    finally:
+        server.terminate()
+    assert server.process.returncode == 0
+    assert not directory.exists()
