@@ -93,7 +93,7 @@ async def test_a_hung_redis_fails_the_check_instead_of_hanging_readyz(settings: 
 
 
 async def test_a_backlog_older_than_the_bound_is_not_ready_until_flushed(settings: Settings) -> None:
-    settings = replace(settings, ready_max_lag_seconds=0.2, flusher_in_server=False)
+    settings = replace(settings, ready_max_lag_seconds=0.2)
     await add_site(settings)
     async with serve(settings) as live:
         assert (await live.vote("bai-1", READER, 4)).status_code == 200
@@ -110,7 +110,7 @@ async def test_a_backlog_older_than_the_bound_is_not_ready_until_flushed(setting
 async def test_events_applied_but_not_yet_trimmed_are_no_lag(settings: Settings) -> None:
     """A flusher that died between SQLite's commit and the trim leaves applied events in the
     stream: SQLite's recorded position, not the stream alone, says what is pending."""
-    settings = replace(settings, ready_max_lag_seconds=0.2, flusher_in_server=False)
+    settings = replace(settings, ready_max_lag_seconds=0.2)
     await add_site(settings)
     async with serve(settings) as live:
         assert (await live.vote("bai-1", READER, 4)).status_code == 200

@@ -167,7 +167,7 @@ async def test_pending_events_and_flush_lag_until_flushed(site_settings: Setting
 
 
 async def test_periodic_flushes_are_timed_and_their_events_counted(site_settings: Settings) -> None:
-    async with serve(with_metrics(site_settings, flush_seconds=0.1)) as live:
+    async with serve(with_metrics(site_settings, flush_seconds=0.1, flusher_in_server=True)) as live:
         for number in range(5):
             await live.vote("bai-1", f"reader-{number:016d}", 2)
         for _ in range(100):

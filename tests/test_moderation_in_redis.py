@@ -5,10 +5,8 @@ decided; from the dashboard and from the command line."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
-import pytest
 from playwright.async_api import expect
 
 from feedback.archive import Archive
@@ -18,13 +16,6 @@ from tests.browser import chromium, open_page
 from tests.dashboards import OTHER_SITE, PASSWORD, Dashboard, csrf_of
 from tests.support import READER, SITE, LiveServer, flush
 from tests.test_cli import feedback
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    """No flusher in the server: its first flush at start-up could take a comment a test posts
-    right after (the tests flush when they mean to)."""
-    return replace(settings, flusher_in_server=False)
 
 
 async def post_unflushed(live: LiveServer, body: str, site: str = SITE) -> str:
