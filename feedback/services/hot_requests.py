@@ -8,8 +8,8 @@ acknowledged the batch it travelled in.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import cast
+from collections.abc import Awaitable, Callable, Sequence
+from typing import ParamSpec, TypeVar, cast
 
 from feedback.archive import Archive
 from feedback.errors import ArticleBusy
@@ -18,6 +18,9 @@ from feedback.metrics import Metrics
 from feedback.models import ArticleAbout, ArticleRead, Comment, Summary, VoteChange
 from feedback.services.coalescing import Coalescer
 from feedback.services.loading import ArticleFenced, ColdLoader
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 # Requests per Redis call at most: bounds the time one script call holds Redis.
 MAX_BATCH = 256
@@ -37,28 +40,27 @@ class HotRequests:
         self._reads = Coalescer(self._read_articles, MAX_READ_BATCH)
         self._lists = Coalescer(self._read_articles, MAX_LIST_BATCH, max_in_flight=LISTS_IN_FLIGHT)
 
-    # A request for an article whose copy in Redis is fenced (ArticleFenced) answers REDIS_DOWN:
-    # the services use SQLite for it, as during an outage, until the flusher has dropped the copy.
-
     async def vote(self, change: VoteChange) -> VoteOutcome | RedisDown:
         """Apply one vote change in the next batch. Raises ArticleBusy."""
-        try:
-            return await self._gate.call(self._votes.submit, change)
-        except ArticleFenced:
-            return REDIS_DOWN
+        return await self._unless_fenced(self._votes.submit, change)
 
     async def summaries(self, reads: Sequence[ArticleRead]) -> list[Summary] | RedisDown:
         """Read the articles in the next batch (of single reads, or of list pages). Raises ArticleBusy."""
         coalescer = self._reads if len(reads) == 1 else self._lists
-        try:
-            return await self._gate.call(coalescer.submit, reads)
-        except ArticleFenced:
-            return REDIS_DOWN
+        return await self._unless_fenced(coalescer.submit, reads)
 
     async def add_comment(self, comment: Comment, address: str, about: ArticleAbout | None) -> int | RedisDown:
         """Add a comment (the ms to wait when over the rate limit, else 0). Raises ArticleBusy."""
+        return await self._unless_fenced(self._add_comment, comment, address, about)
+
+    async def _unless_fenced(
+        self, operation: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs
+    ) -> T | RedisDown:
+        """`operation` behind the gate; REDIS_DOWN too for an article whose copy in Redis is fenced
+        (ArticleFenced): its request uses SQLite, as during an outage, until the flusher has
+        dropped the copy."""
         try:
-            return await self._gate.call(self._add_comment, comment, address, about)
+            return await self._gate.call(operation, *args, **kwargs)
         except ArticleFenced:
             return REDIS_DOWN
 
