@@ -16,6 +16,7 @@ from feedback.settings import Settings
 from tests.support import SITE, add_site, random_vote_events
 
 CLUSTER = "c0ffee0001"
+ARTICLES = ("bai-1", "bai-2", "bai-3")
 
 DayKey = tuple[int, str]
 
@@ -117,3 +118,49 @@ async def test_the_migration_sums_an_archive_made_before_it(settings: Settings) 
         more = random_vote_events(random.Random(10), 40, first_version=1_000, suspect_every=5, cluster=CLUSTER)
         await archive.flush.apply(0, FlushPosition("epoch", "2-0"), more, [])
         assert_totals_are_the_events(settings.database_path)
+
+
+async def test_the_migration_to_article_order_keeps_every_figure(settings: Settings) -> None:
+    """An archive at version 11 (`daily_votes` keyed by day, an article's totals possibly
+    missing) ranks, charts and lists the same once migration 12 keys its days by article, and
+    later flushes keep the totals."""
+    await add_site(settings)
+    last = 20_004  # the events' last day
+    async with await Archive.open(settings.database_path) as archive:
+        await archive.flush.apply(
+            0,
+            FlushPosition("epoch", "1-0"),
+            random_vote_events(random.Random(12), 150, 0, suspect_every=5, cluster=CLUSTER),
+            [],
+        )
+        await archive.suspects.decide(SITE, True, [], [CLUSTER])
+        rankings = [await archive.trends.rankings(SITE, last - days + 1, last, 3) for days in (1, 2, 3, 6)]
+        days = {article: await archive.trends.article_days(SITE, article, 0, 10**6) for article in ARTICLES}
+    assert any(ranking.movers for ranking in rankings) and all(days.values())
+    with sqlite3.connect(settings.database_path) as db:
+        (totals,) = db.execute("SELECT count(*) FROM article_votes").fetchone()
+        lost = db.execute("SELECT article, last_at FROM article_votes LIMIT 1").fetchone()
+        db.execute("DELETE FROM article_votes WHERE article = ?", (lost[0],))
+        declared = [(name, kind) for (_, name, kind, *_) in db.execute("PRAGMA table_info(daily_votes)")]
+        columns = ", ".join(name for name, _ in declared)
+        definitions = ", ".join(f"{name} {kind} NOT NULL" for name, kind in declared)
+        db.execute("ALTER TABLE daily_votes RENAME TO by_article")
+        db.execute(f"CREATE TABLE daily_votes ({definitions}, PRIMARY KEY (site, day, article)) WITHOUT ROWID")
+        db.execute(f"INSERT INTO daily_votes ({columns}) SELECT {columns} FROM by_article")
+        db.execute("DROP TABLE by_article")
+        db.execute("CREATE INDEX daily_votes_by_article ON daily_votes (site, article, day)")
+        db.execute("PRAGMA user_version = 11")
+    async with await Archive.open(settings.database_path) as archive:
+        with sqlite3.connect(settings.database_path) as db:
+            assert db.execute("SELECT count(*) FROM article_votes").fetchone() == (totals,)
+            restored = db.execute("SELECT article, last_at FROM article_votes WHERE article = ?", (lost[0],))
+            assert restored.fetchone() == lost
+        assert [await archive.trends.rankings(SITE, last - n + 1, last, 3) for n in (1, 2, 3, 6)] == rankings
+        for article, article_days in days.items():
+            assert await archive.trends.article_days(SITE, article, 0, 10**6) == article_days
+        more = random_vote_events(random.Random(13), 40, first_version=1_000, suspect_every=5, cluster=CLUSTER)
+        await archive.flush.apply(0, FlushPosition("epoch", "2-0"), more, [])
+        assert_totals_are_the_events(settings.database_path)
+    with sqlite3.connect(settings.database_path) as db:
+        keys = [column for (_, column, *_, pk) in db.execute("PRAGMA table_info(daily_votes)") if pk]
+        assert keys == ["site", "article", "day"]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from feedback.archive.connection import Database
+from feedback.local_days import DAY_MS
 from feedback.models import Histogram
 
 _SCORES = range(1, 6)
@@ -122,37 +123,41 @@ class Trends:
         the votes given then, and those whose Bayesian average moved most from the as many days
         before, among those rated in both (not those it did not move)."""
         before = first_day - (last_day - first_day + 1)
-        # The cost is grouping the article-days by article (SQLite sorts them): both periods are
-        # summed in one pass (FILTER costs less per row than multiplying by a condition) and
+        # Each article's days are summed from its own run of `daily_votes` (keyed by article
+        # first), led by `article_votes` in article order: the grouping needs no sort, and an
+        # article whose last vote came before the two periods is skipped without a read (a
+        # local day begins less than a day before the UTC one of its number). Both periods are
+        # summed in that one pass (FILTER costs less per row than multiplying by a condition),
         # materialized once for the three lists, each a top-N (no full sort); titles are joined
         # to the listed articles only. Best and worst are pulled towards the period's site mean
         # (from site_days), movers towards the mean of the articles rated in both periods.
-        now, then = f"FILTER (WHERE day >= {int(first_day)})", f"FILTER (WHERE day < {int(first_day)})"
+        now, then = f"FILTER (WHERE d.day >= {int(first_day)})", f"FILTER (WHERE d.day < {int(first_day)})"
         rows = await self._database.fetch(
-            f"WITH sums AS MATERIALIZED (SELECT article, sum(votes) {now} AS votes, sum(points) {now} AS points, "
-            f"sum(votes) {then} AS votes_before, sum(points) {then} AS points_before FROM daily_votes "
-            "WHERE site = ? AND day BETWEEN ? AND ? GROUP BY article), "
+            f"WITH sums AS MATERIALIZED (SELECT a.article, sum(d.votes) {now} AS votes, sum(d.points) {now} AS points, "
+            f"sum(d.votes) {then} AS votes_before, sum(d.points) {then} AS points_before "
+            "FROM article_votes AS a CROSS JOIN daily_votes AS d "
+            "ON d.site = a.site AND d.article = a.article AND d.day BETWEEN ? AND ? "
+            "WHERE a.site = ? AND a.last_at >= ? GROUP BY a.article), "
             f"mean AS (SELECT coalesce(1.0 * sum({_POINTS}) / sum({_VOTES}), 3.0) AS m FROM site_days "
             "WHERE site = ? AND day BETWEEN ? AND ?), "
-            "ranked AS MATERIALIZED (SELECT article, votes, 1.0 * points / votes AS average, "
-            f"({PRIOR_VOTES} * m + points) / ({PRIOR_VOTES} + votes) AS ranked "
-            "FROM sums CROSS JOIN mean WHERE votes > 0), "
-            "both_periods AS MATERIALIZED (SELECT * FROM sums WHERE votes > 0 AND votes_before > 0), "
-            "both_mean AS (SELECT coalesce(1.0 * sum(points + points_before) / sum(votes + votes_before), 3.0) AS m "
-            "FROM both_periods), "
-            f"moved AS (SELECT *, ({PRIOR_VOTES} * m + points) / ({PRIOR_VOTES} + votes) "
-            f"- ({PRIOR_VOTES} * m + points_before) / ({PRIOR_VOTES} + votes_before) AS change "
-            "FROM both_periods CROSS JOIN both_mean), "
+            "stats AS (SELECT count(*) FILTER (WHERE votes > 0) AS rated, "
+            "coalesce(1.0 * sum(points + points_before) FILTER (WHERE votes > 0 AND votes_before > 0) "
+            "/ sum(votes + votes_before) FILTER (WHERE votes > 0 AND votes_before > 0), 3.0) AS m FROM sums), "
+            "ranked AS (SELECT article, votes, 1.0 * points / votes AS average, "
+            f"{_pulled('points', 'votes')} AS ranked FROM sums CROSS JOIN mean WHERE votes > 0), "
+            "moved AS (SELECT article, votes, 1.0 * points / votes AS average, "
+            f"{_pulled('points', 'votes')} - {_pulled('points_before', 'votes_before')} AS change, "
+            "votes_before, 1.0 * points_before / votes_before AS average_before "
+            "FROM sums CROSS JOIN stats WHERE votes > 0 AND votes_before > 0), "
             "listed AS (SELECT * FROM (SELECT 'best' AS list, article, votes, average, ranked, NULL, NULL "
             "FROM ranked ORDER BY ranked DESC, votes DESC, article LIMIT ?) "
             "UNION ALL SELECT * FROM (SELECT 'worst', article, votes, average, ranked, NULL, NULL "
             "FROM ranked ORDER BY ranked ASC, votes DESC, article LIMIT ?) "
-            "UNION ALL SELECT * FROM (SELECT 'moved', article, votes, 1.0 * points / votes, change, votes_before, "
-            "1.0 * points_before / votes_before FROM moved WHERE abs(change) > 1e-9 "
-            "ORDER BY abs(change) DESC, article LIMIT ?)) "
-            "SELECT l.*, a.title, a.url, (SELECT count(*) FROM ranked) "
+            "UNION ALL SELECT * FROM (SELECT 'moved', article, votes, average, change, votes_before, average_before "
+            "FROM moved WHERE abs(change) > 1e-9 ORDER BY abs(change) DESC, article LIMIT ?)) "
+            "SELECT l.*, a.title, a.url, (SELECT rated FROM stats) "
             "FROM listed AS l LEFT JOIN articles AS a ON a.site = ? AND a.article = l.article",
-            (site, before, last_day, site, first_day, last_day, limit, limit, limit, site),
+            (before, last_day, site, (before - 1) * DAY_MS, site, first_day, last_day, limit, limit, limit, site),
         )
         # With fewer than twice `limit` articles rated, each is listed once: the better half as best.
         rated = rows[0][9] if rows else 0
@@ -193,6 +198,11 @@ class Trends:
             (site, _comment_id_at(from_ms), _comment_id_at(to_ms)),
         )
         return {status: count for status, count in rows}
+
+
+def _pulled(points: str, votes: str) -> str:
+    """The Bayesian average of these columns, pulled towards the mean `m` by PRIOR_VOTES."""
+    return f"({PRIOR_VOTES} * m + {points}) / ({PRIOR_VOTES} + {votes})"
 
 
 def _comment_id_at(milliseconds: int) -> str:

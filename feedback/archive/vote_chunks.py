@@ -40,7 +40,7 @@ _UPSERT_LATEST = (
 )
 _ADD_TO_DAYS = (
     f"INSERT INTO daily_votes (site, day, article, {', '.join(_COUNTS)}, votes, points) "
-    f"VALUES ({', '.join('?' * (len(_COUNTS) + 5))}) ON CONFLICT (site, day, article) DO UPDATE SET {_ADDED}, "
+    f"VALUES ({', '.join('?' * (len(_COUNTS) + 5))}) ON CONFLICT (site, article, day) DO UPDATE SET {_ADDED}, "
     "votes = votes + excluded.votes, points = points + excluded.points"
 )
 _ADD_TO_SITE_DAYS = (

@@ -39,7 +39,7 @@ _DAYS_OF_EVENTS = (
 _ADD_TO_DAYS = (
     f"INSERT INTO daily_votes (site, day, article, {', '.join([*_COUNTS, *_DAY_TOTALS])}) "
     f"SELECT site, day, article, {', '.join(_COUNTS)}, {_VOTES_GIVEN}, {_POINTS_GIVEN} FROM logged_days WHERE true "
-    f"ON CONFLICT (site, day, article) DO UPDATE SET {_ADDED}, "
+    f"ON CONFLICT (site, article, day) DO UPDATE SET {_ADDED}, "
     + ", ".join(f"{total} = {total} + excluded.{total}" for total in _DAY_TOTALS)
 )
 _ADD_TO_SITE_DAYS = (
