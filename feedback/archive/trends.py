@@ -128,23 +128,25 @@ class Trends:
         # article whose last vote came before the two periods is skipped without a read (a
         # local day begins less than a day before the UTC one of its number). Both periods are
         # summed in that one pass (FILTER costs less per row than multiplying by a condition),
-        # materialized once for the three lists, each a top-N (no full sort); titles are joined
-        # to the listed articles only. Best and worst are pulled towards the period's site mean
-        # (from site_days), movers towards the mean of the articles rated in both periods.
+        # with the Bayesian average best and worst rank by (towards the period's site mean, from
+        # site_days), and materialized once for the three lists, each a top-N (no full sort);
+        # titles are joined to the listed articles only. Movers are pulled towards the mean of
+        # the articles rated in both periods, known only once every article is summed.
         now, then = f"FILTER (WHERE d.day >= {int(first_day)})", f"FILTER (WHERE d.day < {int(first_day)})"
         rows = await self._database.fetch(
-            f"WITH sums AS MATERIALIZED (SELECT a.article, sum(d.votes) {now} AS votes, sum(d.points) {now} AS points, "
-            f"sum(d.votes) {then} AS votes_before, sum(d.points) {then} AS points_before "
+            f"WITH mean AS (SELECT coalesce(1.0 * sum({_POINTS}) / sum({_VOTES}), 3.0) AS m FROM site_days "
+            "WHERE site = ? AND day BETWEEN ? AND ?), "
+            f"sums AS MATERIALIZED (SELECT a.article, sum(d.votes) {now} AS votes, sum(d.points) {now} AS points, "
+            f"sum(d.votes) {then} AS votes_before, sum(d.points) {then} AS points_before, "
+            f"{_pulled(f'sum(d.points) {now}', f'sum(d.votes) {now}', mean='(SELECT m FROM mean)')} AS ranked "
             "FROM article_votes AS a CROSS JOIN daily_votes AS d "
             "ON d.site = a.site AND d.article = a.article AND d.day BETWEEN ? AND ? "
             "WHERE a.site = ? AND a.last_at >= ? GROUP BY a.article), "
-            f"mean AS (SELECT coalesce(1.0 * sum({_POINTS}) / sum({_VOTES}), 3.0) AS m FROM site_days "
-            "WHERE site = ? AND day BETWEEN ? AND ?), "
             "stats AS (SELECT count(*) FILTER (WHERE votes > 0) AS rated, "
             "coalesce(1.0 * sum(points + points_before) FILTER (WHERE votes > 0 AND votes_before > 0) "
             "/ sum(votes + votes_before) FILTER (WHERE votes > 0 AND votes_before > 0), 3.0) AS m FROM sums), "
-            "ranked AS (SELECT article, votes, 1.0 * points / votes AS average, "
-            f"{_pulled('points', 'votes')} AS ranked FROM sums CROSS JOIN mean WHERE votes > 0), "
+            "ranked AS NOT MATERIALIZED (SELECT article, votes, 1.0 * points / votes AS average, ranked "
+            "FROM sums WHERE votes > 0), "
             "moved AS (SELECT article, votes, 1.0 * points / votes AS average, "
             f"{_pulled('points', 'votes')} - {_pulled('points_before', 'votes_before')} AS change, "
             "votes_before, 1.0 * points_before / votes_before AS average_before "
@@ -157,7 +159,7 @@ class Trends:
             "FROM moved WHERE abs(change) > 1e-9 ORDER BY abs(change) DESC, article LIMIT ?)) "
             "SELECT l.*, a.title, a.url, (SELECT rated FROM stats) "
             "FROM listed AS l LEFT JOIN articles AS a ON a.site = ? AND a.article = l.article",
-            (before, last_day, site, (before - 1) * DAY_MS, site, first_day, last_day, limit, limit, limit, site),
+            (site, first_day, last_day, before, last_day, site, (before - 1) * DAY_MS, limit, limit, limit, site),
         )
         # With fewer than twice `limit` articles rated, each is listed once: the better half as best.
         rated = rows[0][9] if rows else 0
@@ -200,9 +202,9 @@ class Trends:
         return {status: count for status, count in rows}
 
 
-def _pulled(points: str, votes: str) -> str:
-    """The Bayesian average of these columns, pulled towards the mean `m` by PRIOR_VOTES."""
-    return f"({PRIOR_VOTES} * m + {points}) / ({PRIOR_VOTES} + {votes})"
+def _pulled(points: str, votes: str, mean: str = "m") -> str:
+    """The Bayesian average of these sums, pulled towards `mean` by PRIOR_VOTES."""
+    return f"({PRIOR_VOTES} * {mean} + {points}) / ({PRIOR_VOTES} + {votes})"
 
 
 def _comment_id_at(milliseconds: int) -> str:
