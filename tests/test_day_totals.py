@@ -11,7 +11,8 @@ from collections import Counter
 from dataclasses import replace
 
 from feedback.archive import Archive, FlushPosition
-from feedback.local_days import local_day
+from feedback.local_days import day_start_ms, local_day
+from feedback.models import VoteChange, VoteEvent
 from feedback.settings import Settings
 from tests.support import SITE, add_site, random_vote_events
 
@@ -164,3 +165,27 @@ async def test_the_migration_to_article_order_keeps_every_figure(settings: Setti
     with sqlite3.connect(settings.database_path) as db:
         keys = [column for (_, column, *_, pk) in db.execute("PRAGMA table_info(daily_votes)") if pk]
         assert keys == ["site", "article", "day"]
+
+
+async def test_rankings_count_an_article_last_voted_on_at_the_first_instant_of_the_period(
+    settings: Settings,
+) -> None:
+    """Articles whose last vote came before the period are skipped unread (none can be listed):
+    one last voted on at the period's first instant, in the zone whose days begin earliest
+    (UTC+14, 14 hours before the UTC day of the same number), is not skipped."""
+    await add_site(settings)
+    zone, first, last = "Pacific/Kiritimati", 20_010, 20_012
+    async with await Archive.open(settings.database_path) as archive:
+        site = await archive.sites.get(SITE)
+        assert site is not None
+        await archive.sites.save(replace(site, time_zone=zone))
+        start = day_start_ms(zone, first)
+        events = [
+            VoteEvent(VoteChange(SITE, "late", "reader-0000000000000001", 1), version=1, at_ms=start - 86_400_000),
+            VoteEvent(VoteChange(SITE, "late", "reader-0000000000000002", 5), version=2, at_ms=start),
+            VoteEvent(VoteChange(SITE, "gone", "reader-0000000000000003", 3), version=3, at_ms=start - 1),
+        ]
+        await archive.flush.apply(0, FlushPosition("epoch", "1-0"), events, [])
+        rankings = await archive.trends.rankings(SITE, first, last, 5)
+    assert [article.article for article in rankings.best] == ["late"]
+    assert [(mover.article, mover.votes_before, mover.votes) for mover in rankings.movers] == [("late", 1, 1)]

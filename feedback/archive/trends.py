@@ -125,8 +125,9 @@ class Trends:
         before = first_day - (last_day - first_day + 1)
         # Each article's days are summed from its own run of `daily_votes` (keyed by article
         # first), led by `article_votes` in article order: the grouping needs no sort, and an
-        # article whose last vote came before the two periods is skipped without a read (a
-        # local day begins less than a day before the UTC one of its number). Both periods are
+        # article whose last vote came before the period is skipped without a read (none of
+        # the lists can hold it; a local day begins less than a day before the UTC one of its
+        # number). Both periods are
         # summed in that one pass (FILTER costs less per row than multiplying by a condition),
         # with the Bayesian average best and worst rank by (towards the period's site mean, from
         # site_days), and materialized once for the three lists, each a top-N (no full sort);
@@ -159,7 +160,7 @@ class Trends:
             "FROM moved WHERE abs(change) > 1e-9 ORDER BY abs(change) DESC, article LIMIT ?)) "
             "SELECT l.*, a.title, a.url, (SELECT rated FROM stats) "
             "FROM listed AS l LEFT JOIN articles AS a ON a.site = ? AND a.article = l.article",
-            (site, first_day, last_day, before, last_day, site, (before - 1) * DAY_MS, limit, limit, limit, site),
+            (site, first_day, last_day, before, last_day, site, (first_day - 1) * DAY_MS, limit, limit, limit, site),
         )
         # With fewer than twice `limit` articles rated, each is listed once: the better half as best.
         rated = rows[0][9] if rows else 0
