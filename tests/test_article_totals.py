@@ -33,8 +33,14 @@ def counted_histograms(database: str) -> dict[str, Histogram]:
 
 
 async def assert_totals_match(archive: Archive, database: str) -> None:
-    for article, histogram in counted_histograms(database).items():
+    histograms = counted_histograms(database)
+    for article, histogram in histograms.items():
         assert await archive.article_list.histogram(SITE, article) == histogram
+    votes = sum(sum(histogram) for histogram in histograms.values())
+    points = sum(score * count for histogram in histograms.values() for score, count in enumerate(histogram, 1))
+    figures = await archive.reports.site_figures(SITE)
+    assert (figures.votes, figures.average) == (votes, points / votes if votes else None)
+    assert figures.articles == sum(1 for histogram in histograms.values() if any(histogram))
     summed: dict[int, list[int]] = {}
     for article in ARTICLES:
         for day in await archive.trends.article_days(SITE, article, 0, 10**6):
