@@ -184,12 +184,13 @@ class Trends:
 
     async def most_discussed(self, site: str, from_ms: int, to_ms: int, limit: int) -> list[Discussed]:
         """The articles readers commented on most in [from_ms, to_ms), spam aside."""
+        # Titles are joined to the listed articles only, not to every comment before grouping.
         rows = await self._database.fetch(
-            "SELECT c.article, a.title, a.url, count(*) AS comments FROM comments AS c "
-            "LEFT JOIN articles AS a ON a.site = c.site AND a.article = c.article "
-            "WHERE c.site = ? AND c.status IN ('pending', 'approved', 'rejected') AND c.id >= ? AND c.id < ? "
-            "GROUP BY c.article ORDER BY comments DESC, c.article LIMIT ?",
-            (site, _comment_id_at(from_ms), _comment_id_at(to_ms), limit),
+            "SELECT d.article, a.title, a.url, d.comments FROM (SELECT article, count(*) AS comments FROM comments "
+            "WHERE site = ? AND status IN ('pending', 'approved', 'rejected') AND id >= ? AND id < ? "
+            "GROUP BY article ORDER BY comments DESC, article LIMIT ?) AS d "
+            "LEFT JOIN articles AS a ON a.site = ? AND a.article = d.article ORDER BY d.comments DESC, d.article",
+            (site, _comment_id_at(from_ms), _comment_id_at(to_ms), limit, site),
         )
         return [Discussed(*row) for row in rows]
 
