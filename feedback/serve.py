@@ -10,13 +10,14 @@ while the workers run (a bound socket that does not listen is given no connectio
 whose parent dies, even by SIGKILL, is sent SIGTERM by the kernel, and stops as at any SIGTERM:
 it finishes its requests and flushes what it holds.
 
-Flushing into SQLite (`FEEDBACK_FLUSHER=on`, with a Redis) is a child process of its own at idle
-priority, not a task in the workers' event loops, where it took the requests' CPU time and the
+Flushing into SQLite (`FEEDBACK_FLUSHER=on`, with a Redis) is a child process of its own at a
+lower priority (nice 10), not a task in the workers' event loops, where it took the requests' CPU time and the
 GIL (docs/performance.md); it is started again when it dies, and stops with the server.
 
 With metrics on, the workers and the flusher keep them in a directory made for this run
-(prometheus-client's multiprocess mode, see feedback/metrics.py), removed when the server stops;
-a dead worker's live gauges are dropped from it before another takes its place.
+(prometheus-client's multiprocess mode, see feedback/metrics.py), removed when the server stops
+(or, after a SIGKILL, by the next server to start); a dead worker's live gauges are dropped from it
+before another takes its place.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.context import SpawnProcess
+from pathlib import Path
 from types import FrameType
 
 import uvicorn
@@ -55,6 +57,7 @@ _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 _PR_SET_NAME = 15
 _FLUSHER_NICENESS = 10
 FLUSHER_VARIABLE = "FEEDBACK_FLUSHER"
+_METRICS_PREFIX = "feedback-metrics-"
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,8 @@ def _metrics_directory(wanted: bool) -> Iterator[str]:
     if not wanted:
         yield ""
         return
-    metrics_dir = tempfile.mkdtemp(prefix="feedback-metrics-")
+    _remove_orphaned_metrics_directories()
+    metrics_dir = tempfile.mkdtemp(prefix=f"{_METRICS_PREFIX}{os.getpid()}-")
     # Read by prometheus-client when a process imports it (and by its settings): the children
     # inherit it.
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
@@ -100,6 +104,25 @@ def _metrics_directory(wanted: bool) -> Iterator[str]:
         yield metrics_dir
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _remove_orphaned_metrics_directories() -> None:
+    """Remove the metrics directories of servers killed before they could (by SIGKILL): each is
+    named after the pid of the server that made it, and one whose process is gone is orphaned."""
+    for path in Path(tempfile.gettempdir()).glob(f"{_METRICS_PREFIX}*-*"):
+        pid = path.name.removeprefix(_METRICS_PREFIX).partition("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _serve(options: ServeOptions, config: uvicorn.Config, metrics_dir: str) -> int:

@@ -225,6 +225,23 @@ def test_every_worker_reports_the_totals_of_both(two_workers_with_metrics: Serve
     assert not directory.exists()  # made for the run, removed with it
 
 
+def test_a_killed_servers_metrics_directory_is_removed_by_the_next(
+    two_workers_with_metrics: ServerProcess, site_settings: Settings
+) -> None:
+    server = two_workers_with_metrics
+    directory = metrics_directory(workers_of(server)[0])
+    server.process.kill()  # no clean-up: the directory stays behind
+    server.process.wait()
+    assert directory.exists()
+    following = ServerProcess(site_settings, flush_seconds=3600, workers=2, env={"FEEDBACK_METRICS": "on"})
+    try:
+        wait_until(lambda: len(workers_of(following)) == 2, "the next server's workers")
+        assert metrics_directory(workers_of(following)[0]).exists()
+        assert not directory.exists()  # its server's pid is gone
+    finally:
+        following.terminate()
+
+
 def test_a_dead_workers_votes_stay_counted_and_its_gauge_goes(two_workers_with_metrics: ServerProcess) -> None:
     server = two_workers_with_metrics
     for number in range(10):
