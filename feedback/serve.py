@@ -11,8 +11,9 @@ whose parent dies, even by SIGKILL, is sent SIGTERM by the kernel, and stops as 
 it finishes its requests and flushes what it holds.
 
 Flushing into SQLite (`FEEDBACK_FLUSHER=on`, with a Redis) is a child process of its own at a
-lower priority (nice 10), not a task in the workers' event loops, where it took the requests' CPU time and the
-GIL (docs/performance.md); it is started again when it dies, and stops with the server.
+lower priority (nice 10), not a task in the workers' event loops, where it took the requests'
+CPU time and the GIL (docs/performance.md); it is started again when it dies, and stops with the
+server.
 
 With metrics on, the workers and the flusher keep them in a directory made for this run
 (prometheus-client's multiprocess mode, see feedback/metrics.py), removed when the server stops
