@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,27 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     server.start()
     yield server
     server.stop()
+
+
+OwnRedis = Callable[..., RedisServer]
+"""Starts a redis-server of the test's own: `own_redis(appendonly=False, arguments=())`."""
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
+    """A redis-server for one test, which it may stop, kill and start again (in `tmp_path /
+    "redis"`); killed when the test ends, however it ends."""
+    started: list[RedisServer] = []
+
+    def start(appendonly: bool = False, arguments: tuple[str, ...] = ()) -> RedisServer:
+        server = RedisServer(tmp_path / "redis", appendonly=appendonly, arguments=arguments)
+        server.start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
 
 
 @pytest.fixture

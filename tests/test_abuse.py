@@ -18,6 +18,7 @@ from redis import Redis as SyncRedis
 
 from feedback.app import create_app
 from feedback.settings import Rate, Settings
+from tests.conftest import OwnRedis
 from tests.support import SITE, LiveServer, RedisServer, add_site, flush, serve, with_redis
 
 LOCAL_PROXY = (ip_network("127.0.0.1"),)
@@ -178,31 +179,27 @@ async def test_forwarded_for_from_an_untrusted_peer_does_not_escape_the_limit(se
         assert_rate_limited(await comment(live, "bai-1", reader(3), "198.51.100.3"))
 
 
-async def test_limits_let_everything_through_while_redis_is_down(settings: Settings, tmp_path: Path) -> None:
-    redis = RedisServer(tmp_path / "redis")
-    redis.start()
+async def test_limits_let_everything_through_while_redis_is_down(settings: Settings, own_redis: OwnRedis) -> None:
+    redis = own_redis()
     settings = with_redis(settings, redis.url)
     settings = replace(settings, vote_rate=Rate(1, 60_000), comment_rate=Rate(1, 60_000), readers_per_address=1)
     await add_site(settings)
-    try:
-        async with serve(settings) as live:
-            assert (await live.vote("bai-1", reader(1), 2)).status_code == 200
-            assert_rate_limited(await live.vote("bai-1", reader(1), 3))
-            assert (await comment(live, "bai-1", reader(1))).status_code == 202
-            assert_rate_limited(await comment(live, "bai-1", reader(1)))
-            await flush(settings)
-            redis.stop()
-            for score in (3, 4, 5):
-                assert (await live.vote("bai-1", reader(1), score)).status_code == 200
-            response = await live.vote("bai-1", reader(2), 1)  # a second reader past the cap of one
-            assert response.status_code == 200
-            assert response.json()["count"] == 2
-            for _ in range(2):
-                assert (await comment(live, "bai-1", reader(1))).status_code == 202
-            assert stored_votes(settings, "bai-1") == {reader(1): (5, 0), reader(2): (1, 0)}
-            assert stored_comments(settings) == 3
-    finally:
+    async with serve(settings) as live:
+        assert (await live.vote("bai-1", reader(1), 2)).status_code == 200
+        assert_rate_limited(await live.vote("bai-1", reader(1), 3))
+        assert (await comment(live, "bai-1", reader(1))).status_code == 202
+        assert_rate_limited(await comment(live, "bai-1", reader(1)))
+        await flush(settings)
         redis.stop()
+        for score in (3, 4, 5):
+            assert (await live.vote("bai-1", reader(1), score)).status_code == 200
+        response = await live.vote("bai-1", reader(2), 1)  # a second reader past the cap of one
+        assert response.status_code == 200
+        assert response.json()["count"] == 2
+        for _ in range(2):
+            assert (await comment(live, "bai-1", reader(1))).status_code == 202
+        assert stored_votes(settings, "bai-1") == {reader(1): (5, 0), reader(2): (1, 0)}
+        assert stored_comments(settings) == 3
 
 
 # The cap of readers per address
@@ -308,26 +305,22 @@ async def test_one_reader_voting_again_after_withdrawing_stays_one_reader(capped
 
 
 async def test_suspect_reader_changing_their_vote_while_redis_is_down_stays_suspect(
-    settings: Settings, tmp_path: Path
+    settings: Settings, own_redis: OwnRedis
 ) -> None:
-    redis = RedisServer(tmp_path / "redis")
-    redis.start()
+    redis = own_redis()
     settings = replace(with_redis(settings, redis.url), trusted_proxies=LOCAL_PROXY, readers_per_address=1)
     await add_site(settings)
-    try:
-        async with serve(settings) as live:
-            await vote(live, "bai-1", reader(1), 5, STUFFER)
-            response = await vote(live, "bai-1", reader(2), 1, STUFFER)
-            assert response.json()["count"] == 1
-            await flush(settings)
-            redis.stop()
-            response = await vote(live, "bai-1", reader(2), 2, STUFFER)
-            assert response.status_code == 200
-            assert response.json()["mine"] == 2
-            assert (response.json()["count"], response.json()["histogram"]["5"]) == (1, 1)
-            assert stored_votes(settings, "bai-1")[reader(2)] == (2, 1)
-    finally:
+    async with serve(settings) as live:
+        await vote(live, "bai-1", reader(1), 5, STUFFER)
+        response = await vote(live, "bai-1", reader(2), 1, STUFFER)
+        assert response.json()["count"] == 1
+        await flush(settings)
         redis.stop()
+        response = await vote(live, "bai-1", reader(2), 2, STUFFER)
+        assert response.status_code == 200
+        assert response.json()["mine"] == 2
+        assert (response.json()["count"], response.json()["histogram"]["5"]) == (1, 1)
+        assert stored_votes(settings, "bai-1")[reader(2)] == (2, 1)
 
 
 # Addresses are used, never kept

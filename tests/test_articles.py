@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlite3
 import threading
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +15,8 @@ from feedback.archive import Archive
 from feedback.archive.migrations import m0001_initial, m0002_comments
 from feedback.models import ArticleAbout, Site
 from feedback.settings import Settings
-from tests.support import ORIGIN, READER, SITE, LiveServer, RedisServer, add_site, flush, serve, with_redis
+from tests.conftest import OwnRedis
+from tests.support import ORIGIN, READER, SITE, LiveServer, add_site, flush, serve, with_redis
 
 TITLE = "Nâng cao chất lượng công tác thông tin"
 URL = f"{ORIGIN}/tin-tuc/20191411-nang-cao-chat-luong.html?utm_source=x"
@@ -113,9 +113,10 @@ async def test_a_title_costs_no_second_round_trip_to_redis(live: LiveServer) -> 
     assert sent == ["EVALSHA"]
 
 
-async def test_during_an_outage_title_and_url_go_straight_to_the_archive(settings: Settings, tmp_path: Path) -> None:
-    redis = RedisServer(tmp_path / "redis")
-    redis.start()
+async def test_during_an_outage_title_and_url_go_straight_to_the_archive(
+    settings: Settings, own_redis: OwnRedis
+) -> None:
+    redis = own_redis()
     settings = with_redis(settings, redis.url)
     await add_site(settings)
     async with serve(settings) as live:

@@ -9,7 +9,6 @@ import sqlite3
 import unicodedata
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,7 +19,8 @@ from feedback.archive import Archive
 from feedback.hot.keys import KeyLayout
 from feedback.models import CommentStatus, Moderation, Site
 from feedback.settings import Settings
-from tests.support import ORIGIN, READER, SITE, LiveServer, RedisServer, flush, serve, with_redis
+from tests.conftest import OwnRedis
+from tests.support import ORIGIN, READER, SITE, LiveServer, flush, serve, with_redis
 
 POST_SITE = "post-moderated"
 """A site whose comments show at once, with blocked words; SITE moderates before showing."""
@@ -416,31 +416,29 @@ async def test_created_at_is_iso_8601_utc_to_the_second(live: LiveServer) -> Non
 # Redis outages
 
 
-async def test_comment_posted_while_redis_is_down_is_accepted_and_listed(settings: Settings, tmp_path: Path) -> None:
-    redis = RedisServer(tmp_path / "redis")
-    redis.start()
+async def test_comment_posted_while_redis_is_down_is_accepted_and_listed(
+    settings: Settings, own_redis: OwnRedis
+) -> None:
+    redis = own_redis()
     settings = with_redis(settings, redis.url)
     await save_site(settings, POST_SITE, "post")
-    try:
-        async with serve(settings) as live:
-            before_outage = await posted_id(live, "bai-1", "Trước khi Redis ngừng", POST_SITE)
-            await flush(settings)
-            redis.stop()
-            response = await post(live, "bai-1", "Trong lúc Redis ngừng", POST_SITE)
-            assert response.status_code == 202
-            assert response.json()["status"] == "approved"
-            during_outage = response.json()["id"]
-            listed = await listing(live, "bai-1", POST_SITE)
-            assert [c["id"] for c in listed["comments"]] == [during_outage, before_outage]
-            assert listed["count"] == 2
-            assert (await live.summary("bai-1", site=POST_SITE))["comments"] == 2
-            redis.start()  # back, and empty
-            await asyncio.sleep(1.1)  # the API retries Redis a second after it failed
-            assert await listed_ids(live, "bai-1", POST_SITE) == [during_outage, before_outage]
-            assert (await live.summary("bai-1", site=POST_SITE))["comments"] == 2
-            assert stored_statuses(settings) == {before_outage: "approved", during_outage: "approved"}
-    finally:
+    async with serve(settings) as live:
+        before_outage = await posted_id(live, "bai-1", "Trước khi Redis ngừng", POST_SITE)
+        await flush(settings)
         redis.stop()
+        response = await post(live, "bai-1", "Trong lúc Redis ngừng", POST_SITE)
+        assert response.status_code == 202
+        assert response.json()["status"] == "approved"
+        during_outage = response.json()["id"]
+        listed = await listing(live, "bai-1", POST_SITE)
+        assert [c["id"] for c in listed["comments"]] == [during_outage, before_outage]
+        assert listed["count"] == 2
+        assert (await live.summary("bai-1", site=POST_SITE))["comments"] == 2
+        redis.start()  # back, and empty
+        await asyncio.sleep(1.1)  # the API retries Redis a second after it failed
+        assert await listed_ids(live, "bai-1", POST_SITE) == [during_outage, before_outage]
+        assert (await live.summary("bai-1", site=POST_SITE))["comments"] == 2
+        assert stored_statuses(settings) == {before_outage: "approved", during_outage: "approved"}
 
 
 async def test_moderation_counts_approved_comments_again_without_dropping_the_article(

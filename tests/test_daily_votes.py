@@ -7,14 +7,14 @@ import random
 import sqlite3
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 
 from feedback.archive import Archive, FlushPosition
 from feedback.archive.migrations import m0001_initial, m0002_comments, m0003_articles_and_scale
 from feedback.local_days import day_of
 from feedback.models import VoteChange, VoteEvent
 from feedback.settings import Settings
-from tests.support import SITE, RedisServer, add_site, flush, serve, with_redis
+from tests.conftest import OwnRedis
+from tests.support import SITE, add_site, flush, serve, with_redis
 
 DAY_MS = 86_400_000
 
@@ -25,9 +25,10 @@ async def summed_days(settings: Settings, article: str) -> tuple[int, ...]:
     return tuple(sum(day.deltas[score] for day in days) for score in range(5))
 
 
-async def test_summed_days_are_the_histogram_through_flushes_and_an_outage(settings: Settings, tmp_path: Path) -> None:
-    redis = RedisServer(tmp_path / "redis", appendonly=True)
-    redis.start()
+async def test_summed_days_are_the_histogram_through_flushes_and_an_outage(
+    settings: Settings, own_redis: OwnRedis
+) -> None:
+    redis = own_redis(appendonly=True)
     settings = with_redis(settings, redis.url)
     await add_site(settings)
     rng = random.Random(7)

@@ -22,6 +22,7 @@ from feedback.models import ArticleState, VoteChange, VoteEvent
 from feedback.services import flusher as flusher_module
 from feedback.services.wiring import hot_store, standalone_flusher
 from feedback.settings import Settings
+from tests.conftest import OwnRedis
 from tests.support import SITE, LiveServer, RedisServer, add_site, flush, ratings_through, serve, with_redis
 
 
@@ -172,32 +173,28 @@ async def test_wiped_redis_serves_flushed_votes_from_sqlite(settings: Settings, 
         assert stored_votes(settings, "bai-1")[reader(2)] == 5
 
 
-async def test_redis_outage_sends_votes_to_sqlite_and_back(settings: Settings, tmp_path: Path) -> None:
-    redis = RedisServer(tmp_path / "redis")
-    redis.start()
+async def test_redis_outage_sends_votes_to_sqlite_and_back(settings: Settings, own_redis: OwnRedis) -> None:
+    redis = own_redis()
     settings = with_redis(settings, redis.url)
     await add_site(settings)
-    try:
-        async with serve(settings) as live:
-            await live.vote("bai-1", reader(1), 4)
-            await live.vote("bai-1", reader(2), 2)
-            await flush(settings)
-            redis.stop()
-            # Redis is gone: votes are answered 200, straight from SQLite, and stay exact.
-            assert (await live.vote("bai-1", reader(3), 5)).status_code == 200
-            body = (await live.vote("bai-1", reader(1), 1)).json()
-            assert body["histogram"] == {"1": 1, "2": 1, "3": 0, "4": 0, "5": 1}
-            assert (await live.summary("bai-1", reader=reader(1)))["mine"] == 1
-            assert stored_votes(settings, "bai-1") == {reader(1): 1, reader(2): 2, reader(3): 5}
-            redis.start()  # back, and empty
-            await asyncio.sleep(1.1)  # the API retries Redis a second after it failed
-            body = (await live.vote("bai-1", reader(4), 3)).json()
-            assert body["count"] == 4
-            assert body["histogram"] == {"1": 1, "2": 1, "3": 1, "4": 0, "5": 1}
-            await flush(settings)
-            assert stored_votes(settings, "bai-1") == {reader(1): 1, reader(2): 2, reader(3): 5, reader(4): 3}
-    finally:
+    async with serve(settings) as live:
+        await live.vote("bai-1", reader(1), 4)
+        await live.vote("bai-1", reader(2), 2)
+        await flush(settings)
         redis.stop()
+        # Redis is gone: votes are answered 200, straight from SQLite, and stay exact.
+        assert (await live.vote("bai-1", reader(3), 5)).status_code == 200
+        body = (await live.vote("bai-1", reader(1), 1)).json()
+        assert body["histogram"] == {"1": 1, "2": 1, "3": 0, "4": 0, "5": 1}
+        assert (await live.summary("bai-1", reader=reader(1)))["mine"] == 1
+        assert stored_votes(settings, "bai-1") == {reader(1): 1, reader(2): 2, reader(3): 5}
+        redis.start()  # back, and empty
+        await asyncio.sleep(1.1)  # the API retries Redis a second after it failed
+        body = (await live.vote("bai-1", reader(4), 3)).json()
+        assert body["count"] == 4
+        assert body["histogram"] == {"1": 1, "2": 1, "3": 1, "4": 0, "5": 1}
+        await flush(settings)
+        assert stored_votes(settings, "bai-1") == {reader(1): 1, reader(2): 2, reader(3): 5, reader(4): 3}
 
 
 async def outage_behind_a_copy(live: LiveServer, redis: RedisServer) -> None:
@@ -213,31 +210,26 @@ async def outage_behind_a_copy(live: LiveServer, redis: RedisServer) -> None:
     await asyncio.sleep(1.1)  # the API retries Redis a second after it failed
 
 
-async def test_redis_returning_with_stale_state_is_reconciled(settings: Settings, tmp_path: Path) -> None:
+async def test_redis_returning_with_stale_state_is_reconciled(settings: Settings, own_redis: OwnRedis) -> None:
     """Redis kept its data (AOF) through an outage during which votes went to SQLite."""
-    redis = RedisServer(tmp_path / "redis", appendonly=True)
-    redis.start()
+    redis = own_redis(appendonly=True)
     settings = with_redis(settings, redis.url)
     await add_site(settings)
-    try:
-        async with serve(settings) as live:
-            await outage_behind_a_copy(live, redis)
-            await flush(settings)  # applies Redis's older vote of reader 1, drops Redis's stale copy
-            expected = {reader(1): 5, reader(3): 1}
-            assert stored_votes(settings, "bai-1") == expected | {reader(2): 4}
-            summary = await live.summary("bai-1", reader=reader(1))
-            assert summary["mine"] == 5
-            assert summary["histogram"] == histogram_of(expected | {reader(2): 4})
-    finally:
-        redis.stop()
+    async with serve(settings) as live:
+        await outage_behind_a_copy(live, redis)
+        await flush(settings)  # applies Redis's older vote of reader 1, drops Redis's stale copy
+        expected = {reader(1): 5, reader(3): 1}
+        assert stored_votes(settings, "bai-1") == expected | {reader(2): 4}
+        summary = await live.summary("bai-1", reader=reader(1))
+        assert summary["mine"] == 5
+        assert summary["histogram"] == histogram_of(expected | {reader(2): 4})
 
 
-async def test_a_busy_article_is_not_served_stale_after_an_outage(settings: Settings, tmp_path: Path) -> None:
+async def test_a_busy_article_is_not_served_stale_after_an_outage(settings: Settings, own_redis: OwnRedis) -> None:
     """Redis kept its data through an outage during which votes went to SQLite, and the article
     receives a vote through Redis after every flush of its shard, so Redis's copy always has a
     vote not flushed yet: the flush after the return still replaces that copy."""
-    redis = RedisServer(tmp_path / "redis", appendonly=True)
-    redis.start()
+    redis = own_redis(appendonly=True)
     settings = with_redis(settings, redis.url)
     await add_site(settings)
     busy = hot_store(settings)
@@ -268,47 +260,44 @@ async def test_a_busy_article_is_not_served_stale_after_an_outage(settings: Sett
             assert stored_votes(settings, "bai-1") == expected
     finally:
         await busy.redis.aclose()
-        redis.stop()
 
 
-async def test_redis_restarted_from_a_shorter_history_is_caught_up(settings: Settings, tmp_path: Path) -> None:
+async def test_redis_restarted_from_a_shorter_history_is_caught_up(
+    settings: Settings, tmp_path: Path, own_redis: OwnRedis
+) -> None:
     """Redis comes back with its data as it was a moment before it died (an AOF that lost its
     last second, in the same epoch), after SQLite had applied events it no longer has, and takes
     votes on its stale copy before the flusher notices: those articles are reloaded from SQLite,
     and every vote counts once."""
-    redis = RedisServer(tmp_path / "redis", appendonly=True)
-    redis.start()
+    redis = own_redis(appendonly=True)
     settings = with_redis(settings, redis.url)
     await add_site(settings)
-    try:
-        async with serve(settings) as live:
-            await live.vote("bai-1", reader(1), 4)
-            await flush(settings)
-            redis.stop()  # appendfsync always: the AOF holds everything until now
-            shutil.copytree(redis.directory, tmp_path / "redis-then")
-            redis.start()
-            await asyncio.sleep(1.1)  # the API retries Redis a second after it failed
-            await live.vote("bai-1", reader(2), 5)
-            await live.vote("bai-1", reader(1), 2)
-            await live.vote("bai-2", reader(3), 3)
-            await flush(settings)  # SQLite has them; the Redis below will not
-            redis.stop()
-            shutil.rmtree(redis.directory)
-            shutil.copytree(tmp_path / "redis-then", redis.directory)
-            redis.start()
-            await asyncio.sleep(1.1)
-            await live.vote("bai-1", reader(2), 3)  # a change Redis's copy takes for a first vote
-            await live.vote("bai-1", reader(4), 1)
-            await flush(settings)
-            expected = {reader(1): 2, reader(2): 3, reader(4): 1}
-            assert stored_votes(settings, "bai-1") == expected
-            summary = await live.summary("bai-1", reader=reader(1))
-            assert summary["mine"] == 2
-            assert summary["histogram"] == histogram_of(expected)
-            assert (await live.summary("bai-2"))["count"] == 1
-            assert await flush(settings) == 0  # found once: the next flush resumes as usual
-    finally:
+    async with serve(settings) as live:
+        await live.vote("bai-1", reader(1), 4)
+        await flush(settings)
+        redis.stop()  # appendfsync always: the AOF holds everything until now
+        shutil.copytree(redis.directory, tmp_path / "redis-then")
+        redis.start()
+        await asyncio.sleep(1.1)  # the API retries Redis a second after it failed
+        await live.vote("bai-1", reader(2), 5)
+        await live.vote("bai-1", reader(1), 2)
+        await live.vote("bai-2", reader(3), 3)
+        await flush(settings)  # SQLite has them; the Redis below will not
         redis.stop()
+        shutil.rmtree(redis.directory)
+        shutil.copytree(tmp_path / "redis-then", redis.directory)
+        redis.start()
+        await asyncio.sleep(1.1)
+        await live.vote("bai-1", reader(2), 3)  # a change Redis's copy takes for a first vote
+        await live.vote("bai-1", reader(4), 1)
+        await flush(settings)
+        expected = {reader(1): 2, reader(2): 3, reader(4): 1}
+        assert stored_votes(settings, "bai-1") == expected
+        summary = await live.summary("bai-1", reader=reader(1))
+        assert summary["mine"] == 2
+        assert summary["histogram"] == histogram_of(expected)
+        assert (await live.summary("bai-2"))["count"] == 1
+        assert await flush(settings) == 0  # found once: the next flush resumes as usual
 
 
 async def test_a_fenced_copy_is_served_from_sqlite_until_it_is_gone(settings: Settings) -> None:
@@ -487,9 +476,8 @@ async def test_without_redis_votes_and_summaries_use_sqlite(settings: Settings) 
     assert stored_votes(settings, "bai-1") == {reader(2): 5}
 
 
-async def test_full_redis_sends_votes_to_sqlite_until_it_has_room(settings: Settings, tmp_path: Path) -> None:
-    redis = RedisServer(tmp_path / "redis")
-    redis.start()
+async def test_full_redis_sends_votes_to_sqlite_until_it_has_room(settings: Settings, own_redis: OwnRedis) -> None:
+    redis = own_redis()
     settings = with_redis(settings, redis.url)
     await add_site(settings)
     client = SyncRedis.from_url(redis.url)
@@ -509,7 +497,6 @@ async def test_full_redis_sends_votes_to_sqlite_until_it_has_room(settings: Sett
             assert client.xlen("feedback:{0}:events") == 1
     finally:
         client.close()
-        redis.stop()
 
 
 async def test_a_load_racing_a_moderation_reads_sqlite_again(settings: Settings) -> None:
@@ -552,12 +539,11 @@ async def test_the_redis_clock_is_measured_while_the_server_runs(settings: Setti
 
 
 async def test_a_vote_written_during_an_outage_wins_over_an_older_one_though_this_host_lags(
-    settings: Settings, tmp_path: Path
+    settings: Settings, own_redis: OwnRedis
 ) -> None:
     """Votes sent to SQLite during an outage are versioned by Redis's clock as measured from this
     host: with this host 30 s behind, an older vote still unflushed in Redis must not win."""
-    redis = RedisServer(tmp_path / "redis", appendonly=True)
-    redis.start()
+    redis = own_redis(appendonly=True)
     settings = with_redis(settings, redis.url)
     await add_site(settings)
     client = connect(settings.redis_url)
@@ -574,4 +560,3 @@ async def test_a_vote_written_during_an_outage_wins_over_an_older_one_though_thi
             assert stored_votes(settings, "bai-1") == {reader(1): 5}
     finally:
         await client.aclose()
-        redis.stop()

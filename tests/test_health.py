@@ -7,14 +7,14 @@ import os
 import signal
 import sqlite3
 from dataclasses import replace
-from pathlib import Path
 
 import httpx
 from redis import Redis as SyncRedis
 
 from feedback.hot.keys import ShardKeys
 from feedback.settings import Settings
-from tests.support import READER, RedisServer, add_site, flush, serve, with_redis
+from tests.conftest import OwnRedis
+from tests.support import READER, add_site, flush, serve, with_redis
 
 
 def failing(response: httpx.Response) -> dict[str, str]:
@@ -22,9 +22,8 @@ def failing(response: httpx.Response) -> dict[str, str]:
     return {check["name"]: check["detail"] for check in response.json()["checks"] if not check["ok"]}
 
 
-async def test_healthz_answers_ok_while_the_process_serves(settings: Settings, tmp_path: Path) -> None:
-    redis = RedisServer(tmp_path / "redis")
-    redis.start()
+async def test_healthz_answers_ok_while_the_process_serves(settings: Settings, own_redis: OwnRedis) -> None:
+    redis = own_redis()
     async with serve(with_redis(settings, redis.url)) as live:
         redis.stop()  # no dependency is checked
         response = await live.client.get("/healthz")
@@ -62,9 +61,8 @@ async def test_ready_without_redis_configured(settings: Settings) -> None:
     assert "no Redis configured" in details["redis"]
 
 
-async def test_not_ready_when_redis_is_stopped(settings: Settings, tmp_path: Path) -> None:
-    redis = RedisServer(tmp_path / "redis")
-    redis.start()
+async def test_not_ready_when_redis_is_stopped(settings: Settings, own_redis: OwnRedis) -> None:
+    redis = own_redis()
     async with serve(with_redis(settings, redis.url)) as live:
         redis.stop()
         response = await live.client.get("/readyz")
@@ -75,9 +73,8 @@ async def test_not_ready_when_redis_is_stopped(settings: Settings, tmp_path: Pat
     assert "sqlite" not in failing(response)
 
 
-async def test_a_hung_redis_fails_the_check_instead_of_hanging_readyz(settings: Settings, tmp_path: Path) -> None:
-    redis = RedisServer(tmp_path / "redis")
-    redis.start()
+async def test_a_hung_redis_fails_the_check_instead_of_hanging_readyz(settings: Settings, own_redis: OwnRedis) -> None:
+    redis = own_redis()
     assert redis.process is not None
     async with serve(with_redis(settings, redis.url)) as live:
         os.kill(redis.process.pid, signal.SIGSTOP)  # accepts connections, answers nothing
@@ -89,7 +86,6 @@ async def test_a_hung_redis_fails_the_check_instead_of_hanging_readyz(settings: 
         assert failing(response)["redis"] == "no answer within 1 s"
         # Redis answers again: so does the check (the timed-out call left no stuck connection).
         assert (await live.client.get("/readyz")).status_code == 200
-    redis.stop()
 
 
 async def test_a_backlog_older_than_the_bound_is_not_ready_until_flushed(settings: Settings) -> None:

@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 
 from feedback.settings import Settings
-from tests.support import SITE, RedisServer, ServerProcess, serve, wait_until, with_redis
+from tests.conftest import OwnRedis
+from tests.support import SITE, ServerProcess, serve, wait_until, with_redis
 
 READER_TOKEN = "reader-5ecre7t0ken000042"
 COMMENT_BODY = "Bình luận riêng tư số 4711"
@@ -80,10 +81,9 @@ async def test_a_malformed_request_id_from_a_trusted_proxy_is_replaced(site_sett
 
 
 def test_a_redis_outage_is_logged_once_when_it_begins_and_once_when_it_ends(
-    site_settings: Settings, tmp_path: Path
+    site_settings: Settings, tmp_path: Path, own_redis: OwnRedis
 ) -> None:
-    redis = RedisServer(tmp_path / "redis")
-    redis.start()
+    redis = own_redis()
     stderr = tmp_path / "stderr.log"
     server = ServerProcess(with_redis(site_settings, redis.url), flush_seconds=0.1, stderr=stderr)
     url = f"{server.url}/api/v1/sites/{SITE}/articles/bai-1/rating"
@@ -110,7 +110,6 @@ def test_a_redis_outage_is_logged_once_when_it_begins_and_once_when_it_ends(
         wait_until(lambda: "the flusher reaches Redis again" in stderr.read_text(), "the flusher back", timeout=10)
     finally:
         server.terminate()
-        redis.stop()
     events = [line["event"] for line in log_lines(stderr) if line["level"] != "info" or "Redis" in line["event"]]
     assert number >= 8  # many requests met the outage, and one line tells of it
     assert sum(event.startswith("Redis is unreachable") for event in events) == 1, events

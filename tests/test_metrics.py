@@ -17,10 +17,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from feedback.settings import Rate, Settings
+from tests.conftest import OwnRedis
 from tests.support import (
     LISTEN,
     SITE,
-    RedisServer,
     ServerProcess,
     flush,
     serve,
@@ -127,9 +127,10 @@ async def test_rate_limit_and_reader_cap_hits_are_counted(site_settings: Setting
     assert value(scraped, "feedback_rate_limited_total", kind="vote") == 1
 
 
-async def test_votes_written_to_sqlite_while_redis_is_down_are_counted(site_settings: Settings, tmp_path: Path) -> None:
-    redis = RedisServer(tmp_path / "redis")
-    redis.start()
+async def test_votes_written_to_sqlite_while_redis_is_down_are_counted(
+    site_settings: Settings, own_redis: OwnRedis
+) -> None:
+    redis = own_redis()
     async with serve(with_metrics(with_redis(site_settings, redis.url))) as live:
         redis.stop()
         for number in range(3):
