@@ -6,17 +6,24 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_benchmark_suite_runs_every_scenario_without_failed_requests(tmp_path: Path) -> None:
+def run_bench(output: Path, *arguments: str) -> dict[str, Any]:
+    """One short round of `python -m bench.run`, which must succeed; its JSON report."""
     command = [sys.executable, "-m", "bench.run", "--rounds", "1", "--duration", "1", "--warmup", "1"]
-    command += ["--flush-events", "3000", "--flush-articles", "300", "--output", str(tmp_path)]
+    command += [*arguments, "--output", str(output)]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
-    (report_file,) = tmp_path.glob("*.json")
-    report = json.loads(report_file.read_text())
+    (report_file,) = output.glob("*.json")
+    report: dict[str, Any] = json.loads(report_file.read_text())
+    return report
+
+
+def test_benchmark_suite_runs_every_scenario_without_failed_requests(tmp_path: Path) -> None:
+    report = run_bench(tmp_path, "--flush-events", "3000", "--flush-articles", "300")
     assert set(report["scenarios"]) == {
         "hello",
         "put",
@@ -38,16 +45,12 @@ def test_benchmark_suite_runs_every_scenario_without_failed_requests(tmp_path: P
         assert all(report["workers"][workers][part] > 0 for part in ("server", "redis", "load_generator"))
     assert report["elapsed_seconds"] > 0
     assert report["failures"] == []
+    (report_file,) = tmp_path.glob("*.json")
     assert (tmp_path / report_file.name.replace(".json", ".md")).exists()
 
 
 def test_benchmark_runs_only_the_scenarios_and_phases_asked_for(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "bench.run", "--rounds", "1", "--duration", "1", "--warmup", "1"]
-    command += ["--scenarios", "put,put_metrics", "--phases", "", "--output", str(tmp_path)]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout + result.stderr
-    (report_file,) = tmp_path.glob("*.json")
-    report = json.loads(report_file.read_text())
+    report = run_bench(tmp_path, "--scenarios", "put,put_metrics", "--phases", "")
     assert set(report["scenarios"]) == {"hello", "put", "put_metrics"}
     assert report["costs"]["metrics"]["cost_max"] < 1  # put_metrics served votes
     assert report["flush"] == {} and report["workers"] == {}
