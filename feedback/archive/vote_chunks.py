@@ -10,7 +10,6 @@ from __future__ import annotations
 import operator
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from feedback.local_days import DEFAULT_TIME_ZONE, local_day
 from feedback.models import VoteEvent
@@ -56,44 +55,21 @@ _ADD_TO_ARTICLES = (
 
 _Key = tuple[str, str, str]
 """A vote: site, article, reader."""
+_Stored = tuple[int | None, int, int, str | None]
+"""A stored vote: score, version, suspect, review."""
+_Latest = tuple[str, str, str, int | None, int, int, bool, str | None]
+"""A vote to store: site, article, reader, score, version, updated_at, suspect, cluster."""
+_NO_VOTE: _Stored = (None, -1, 0, None)
+"""What a reader without a stored vote is decided against: versions start above it."""
 
-
-@dataclass(slots=True)
-class _Stored:
-    score: int | None
-    version: int
-    suspect: bool
-    review: str | None
-
-
-# What counted events add to one aggregate row: given_1..5, delta_1..5, changes, then last_at.
+# What counted events add to one article-day: given_1..5, delta_1..5, changes, then last_at.
 _Sums = list[int]
-_LAST_AT = 11
-
-
-def _add_event(sums: _Sums, old_score: int | None, new_score: int | None, at: int) -> None:
-    if new_score is not None:
-        sums[new_score - 1] += 1
-        sums[new_score + 4] += 1
-    if old_score is not None:
-        sums[old_score + 4] -= 1
-    sums[10] += 1
-    if at > sums[_LAST_AT]:
-        sums[_LAST_AT] = at
-
-
-def _add_sums(sums: _Sums, other: _Sums) -> None:
-    for index in range(_LAST_AT):
-        sums[index] += other[index]
-    if other[_LAST_AT] > sums[_LAST_AT]:
-        sums[_LAST_AT] = other[_LAST_AT]
+_CHANGES, _LAST_AT = 10, 11
 
 
 class VoteChunk:
     def __init__(self, events: Sequence[VoteEvent]) -> None:
         self._events = events
-        self._suspect = [event.change.suspect for event in events]
-        """Each event's suspect mark as applied (see _log)."""
 
     def apply(self, connection: sqlite3.Connection) -> None:
         """Inside a transaction: events not newer than the stored vote are ignored (a replayed
@@ -102,10 +78,9 @@ class VoteChunk:
         reader's latest event becomes their vote."""
         if not self._events:
             return
-        stored = self._stored(connection)
-        logged, days = self._log(stored, _zones(connection))
+        logged, latest, days = self._decide(self._stored(connection), _zones(connection))
         connection.executemany(_LOG, logged)
-        connection.executemany(_UPSERT_LATEST, self._latest())
+        connection.executemany(_UPSERT_LATEST, latest)
         _add_to_aggregates(connection, days)
 
     def _stored(self, connection: sqlite3.Connection) -> dict[_Key, _Stored]:
@@ -114,58 +89,62 @@ class VoteChunk:
         keys = dict.fromkeys((e.change.site, e.change.article, e.change.reader) for e in self._events)
         connection.executemany("INSERT INTO chunk_readers (site, article, reader) VALUES (?, ?, ?)", keys)
         return {
-            (site, article, reader): _Stored(score, version, bool(suspect), review)
+            (site, article, reader): (score, version, suspect, review)
             for site, article, reader, score, version, suspect, review in connection.execute(_STORED)
         }
 
-    def _log(
+    def _decide(
         self, stored: dict[_Key, _Stored], zones: dict[str, str]
-    ) -> tuple[list[tuple[object, ...]], dict[tuple[str, int, str], _Sums]]:
-        """The rows to log, in order, and what the counted ones add per article-day."""
+    ) -> tuple[list[tuple[object, ...]], list[_Latest], dict[tuple[str, int, str], _Sums]]:
+        """In one pass over the events: the rows to log, in order; each reader's latest event
+        (the vote to store, with the cap's latest cluster label among its events); and what the
+        counted events add per article-day."""
         logged: list[tuple[object, ...]] = []
+        latest: dict[_Key, _Latest] = {}
         days: dict[tuple[str, int, str], _Sums] = {}
         scores: dict[_Key, int | None] = {}  # each vote's score as the events so far left it
         withdrawn: set[_Key] = set()
-        for index, event in enumerate(self._events):
+        for event in self._events:
             change = event.change
-            key = (change.site, change.article, change.reader)
-            vote = stored.get(key)
+            site, article, reader, score = change.site, change.article, change.reader, change.score
+            key = (site, article, reader)
+            stored_score, stored_version, stored_suspect, stored_review = stored.get(key, _NO_VOTE)
             suspect = change.suspect
-            if suspect and key not in withdrawn and vote is not None and vote.score is not None and not vote.suspect:
+            if suspect and stored_score is not None and not stored_suspect and key not in withdrawn:
                 # A vote the archive counts stays counted when changed, as in vote.lua: a suspect
                 # event for it comes from a copy in Redis that predates an editor's accepting it
                 # (that copy is stale, and dropped once flushed). Up to a withdrawal only: a vote
                 # given again after one was decided by the cap anew.
-                suspect = self._suspect[index] = False
-            if change.score is None:
+                suspect = False
+            if score is None:
                 withdrawn.add(key)
-            if vote is not None and event.version <= vote.version:
+            cluster = event.cluster
+            if (previous := latest.get(key)) is not None and cluster is None:
+                cluster = previous[-1]
+            latest[key] = (site, article, reader, score, event.version, event.at_ms, suspect, cluster)
+            if event.version <= stored_version:
                 continue
-            old_score = scores.get(key, vote.score if vote is not None else None)
-            scores[key] = change.score
-            if old_score == change.score:
+            old_score = scores.get(key, stored_score)
+            scores[key] = score
+            if old_score == score:
                 continue
-            review = vote.review if vote is not None and suspect == vote.suspect else None
-            logged.append((*key, old_score, change.score, event.at_ms, suspect, review))
-            if not suspect:
-                day = local_day(zones.get(change.site, DEFAULT_TIME_ZONE), event.at_ms)
-                sums = days.get((change.site, day, change.article))
-                if sums is None:
-                    sums = days[(change.site, day, change.article)] = [0] * 12
-                _add_event(sums, old_score, change.score, event.at_ms)
-        return logged, days
-
-    def _latest(self) -> list[tuple[object, ...]]:
-        """Each reader's latest event, with the cap's latest cluster label among its events."""
-        latest: dict[_Key, tuple[object, ...]] = {}
-        clusters: dict[_Key, str] = {}
-        for event, suspect in zip(self._events, self._suspect, strict=True):
-            change = event.change
-            key = (change.site, change.article, change.reader)
-            if event.cluster is not None:
-                clusters[key] = event.cluster
-            latest[key] = (change.score, event.version, event.at_ms, suspect)
-        return [(*key, *values, clusters.get(key)) for key, values in latest.items()]
+            review = stored_review if suspect == stored_suspect else None
+            logged.append((site, article, reader, old_score, score, event.at_ms, suspect, review))
+            if suspect:
+                continue
+            day = local_day(zones.get(site, DEFAULT_TIME_ZONE), event.at_ms)
+            sums = days.get((site, day, article))
+            if sums is None:
+                sums = days[(site, day, article)] = [0] * 12
+            if score is not None:
+                sums[score - 1] += 1
+                sums[score + 4] += 1
+            if old_score is not None:
+                sums[old_score + 4] -= 1
+            sums[_CHANGES] += 1
+            if event.at_ms > sums[_LAST_AT]:
+                sums[_LAST_AT] = event.at_ms
+        return logged, list(latest.values()), days
 
 
 def _zones(connection: sqlite3.Connection) -> dict[str, str]:
@@ -173,24 +152,25 @@ def _zones(connection: sqlite3.Connection) -> dict[str, str]:
 
 
 def _add_to_aggregates(connection: sqlite3.Connection, days: dict[tuple[str, int, str], _Sums]) -> None:
-    site_days: dict[tuple[str, int], _Sums] = {}
+    """Upsert each article-day's sums, and their totals per site-day (column sums, taken by
+    `zip` in C) and per article (score counts and last change)."""
+    site_days: dict[tuple[str, int], list[_Sums]] = {}
     articles: dict[tuple[str, str], _Sums] = {}
     day_rows = []
     for (site, day, article), sums in days.items():
         given = sums[:5]
         day_rows.append((site, day, article, *sums[:_LAST_AT], sum(given), sum(map(operator.mul, _SCORES, given))))
-        if (site_sums := site_days.get((site, day))) is None:
-            site_days[(site, day)] = sums.copy()
+        site_days.setdefault((site, day), []).append(sums)
+        if (totals := articles.get((site, article))) is None:
+            articles[(site, article)] = sums[5:]
         else:
-            _add_sums(site_sums, sums)
-        if (article_sums := articles.get((site, article))) is None:
-            articles[(site, article)] = sums.copy()
-        else:
-            _add_sums(article_sums, sums)
+            totals[:5] = map(operator.add, totals[:5], sums[5:10])
+            totals[-1] = max(totals[-1], sums[_LAST_AT])
     connection.executemany(_ADD_TO_DAYS, day_rows)
     connection.executemany(
-        _ADD_TO_SITE_DAYS, ((site, day, *sums[:_LAST_AT]) for (site, day), sums in site_days.items())
+        _ADD_TO_SITE_DAYS,
+        ((site, day, *list(map(sum, zip(*rows, strict=True)))[:_LAST_AT]) for (site, day), rows in site_days.items()),
     )
     connection.executemany(
-        _ADD_TO_ARTICLES, ((site, article, *sums[5:10], sums[_LAST_AT]) for (site, article), sums in articles.items())
+        _ADD_TO_ARTICLES, ((site, article, *totals[:5], totals[-1]) for (site, article), totals in articles.items())
     )
