@@ -93,7 +93,9 @@ def most_voted(database: str) -> tuple[str, str]:
     """The article with the most vote events, and a word of a title to search for."""
     with sqlite3.connect(database) as db:
         (article,) = db.execute(
-            "SELECT article FROM vote_events WHERE site = ? GROUP BY article ORDER BY count(*) DESC LIMIT 1", (SITE,)
+            "SELECT k.article FROM vote_events AS e JOIN article_keys AS k ON k.id = e.article_key "
+            "WHERE k.site = ? GROUP BY e.article_key ORDER BY count(*) DESC LIMIT 1",
+            (SITE,),
         ).fetchone()
         (title,) = db.execute("SELECT title FROM articles WHERE site = ? AND title IS NOT NULL", (SITE,)).fetchone()
     return article, title.split()[-1]

@@ -10,6 +10,7 @@ import random
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -238,6 +239,26 @@ def running_in_group(group: int) -> list[int]:
         if int(process_group) == group and state != "Z":
             members.append(int(stat.parent.name))
     return members
+
+
+def event_log_before_article_keys(db: sqlite3.Connection) -> None:
+    """Turn the event log back into what it was before migration 14: site and article in every
+    row, indexed by both; for tests of the migrations up to it."""
+    db.execute(
+        "CREATE TABLE old_events (id INTEGER PRIMARY KEY, site TEXT NOT NULL, article TEXT NOT NULL, "
+        "reader TEXT NOT NULL, old_score INTEGER, new_score INTEGER, at INTEGER NOT NULL, "
+        "suspect INTEGER NOT NULL DEFAULT 0, review TEXT CHECK (review IN ('accepted', 'discarded')))"
+    )
+    db.execute(
+        "INSERT INTO old_events SELECT e.id, k.site, k.article, e.reader, e.old_score, e.new_score, e.at, "
+        "e.suspect, e.review FROM vote_events AS e JOIN article_keys AS k ON k.id = e.article_key"
+    )
+    db.execute("DROP TABLE vote_events")
+    db.execute("DROP TABLE article_keys")
+    db.execute("ALTER TABLE old_events RENAME TO vote_events")
+    db.execute("CREATE INDEX vote_events_by_article ON vote_events (site, article, at)")
+    db.execute("CREATE INDEX vote_events_suspect ON vote_events (site, article, reader) WHERE suspect")
+    db.execute("CREATE INDEX vote_events_by_site ON vote_events (site)")
 
 
 def random_vote_events(

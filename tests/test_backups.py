@@ -161,7 +161,11 @@ async def test_a_backup_taken_while_votes_flush_is_consistent_and_names_its_flus
     assert [path.name for path in backup.parent.iterdir()] == [backup.name]  # no partial copy left
     copied = stored_votes(backup)
     # Every vote it counts is in its event log, and in its per-article totals.
-    logged = rows(backup, f"SELECT article, reader, old_score, new_score FROM vote_events WHERE site = '{SITE}'")
+    logged = rows(
+        backup,
+        "SELECT k.article, e.reader, e.old_score, e.new_score FROM vote_events AS e "
+        f"JOIN article_keys AS k ON k.id = e.article_key WHERE k.site = '{SITE}'",
+    )
     assert sorted(logged) == sorted((article, reader_, None, score) for (article, reader_), score in copied.items())
     assert article_totals(backup) == histograms(copied)
     # Its flush position is the version of the last vote it holds: the stream entry it came from.
@@ -234,7 +238,9 @@ async def test_a_restore_applies_once_what_redis_holds_beyond_the_backup_and_for
     assert served == histograms(expected)
     assert article_totals(archive) == histograms(expected)
     # Nothing doubled: one logged event per vote each reader gave in the phases the archive kept.
-    logged = Counter(rows(archive, "SELECT article, reader FROM vote_events"))
+    logged = Counter(
+        rows(archive, "SELECT k.article, e.reader FROM vote_events AS e JOIN article_keys AS k ON k.id = e.article_key")
+    )
     given = Counter((article, reader_) for article, reader_, _ in [*before_backup, *unflushed, *after_restore])
     assert logged == given
 

@@ -14,7 +14,7 @@ from feedback.archive import Archive, FlushPosition
 from feedback.local_days import day_start_ms, local_day
 from feedback.models import VoteChange, VoteEvent
 from feedback.settings import Settings
-from tests.support import SITE, add_site, random_vote_events
+from tests.support import SITE, add_site, event_log_before_article_keys, random_vote_events
 
 CLUSTER = "c0ffee0001"
 ARTICLES = ("bai-1", "bai-2", "bai-3")
@@ -28,7 +28,10 @@ def summed_events(database: str) -> dict[DayKey, tuple[int, int]]:
     points: Counter[DayKey] = Counter()
     with sqlite3.connect(database) as db:
         (zone,) = db.execute("SELECT time_zone FROM sites WHERE id = ?", (SITE,)).fetchone()
-        events = db.execute("SELECT article, new_score, at FROM vote_events WHERE NOT suspect").fetchall()
+        events = db.execute(
+            "SELECT k.article, e.new_score, e.at FROM vote_events AS e "
+            "JOIN article_keys AS k ON k.id = e.article_key WHERE NOT e.suspect"
+        ).fetchall()
     for article, score, at_ms in events:
         key = (local_day(zone, at_ms), article)
         votes[key] += score is not None
@@ -111,6 +114,7 @@ async def test_the_migration_sums_an_archive_made_before_it(settings: Settings) 
     with sqlite3.connect(settings.database_path) as db:
         db.execute("ALTER TABLE daily_votes DROP COLUMN votes")
         db.execute("ALTER TABLE daily_votes DROP COLUMN points")
+        event_log_before_article_keys(db)
         db.execute("PRAGMA user_version = 10")
     async with await Archive.open(settings.database_path) as archive:
         assert_totals_are_the_events(settings.database_path)
@@ -150,6 +154,7 @@ async def test_the_migration_to_article_order_keeps_every_figure(settings: Setti
         db.execute(f"INSERT INTO daily_votes ({columns}) SELECT {columns} FROM by_article")
         db.execute("DROP TABLE by_article")
         db.execute("CREATE INDEX daily_votes_by_article ON daily_votes (site, article, day)")
+        event_log_before_article_keys(db)
         db.execute("PRAGMA user_version = 11")
     async with await Archive.open(settings.database_path) as archive:
         with sqlite3.connect(settings.database_path) as db:

@@ -41,7 +41,9 @@ def stored_votes(settings: Settings, article: str) -> dict[str, int]:
 def stored_events(settings: Settings, article: str) -> list[tuple[str, int | None, int | None]]:
     with sqlite3.connect(settings.database_path) as db:
         rows = db.execute(
-            "SELECT reader, old_score, new_score FROM vote_events WHERE site = ? AND article = ? ORDER BY id",
+            "SELECT e.reader, e.old_score, e.new_score FROM vote_events AS e "
+            "JOIN article_keys AS k ON k.id = e.article_key "
+            "WHERE k.site = ? AND k.article = ? ORDER BY e.id",
             (SITE, article),
         )
         return rows.fetchall()

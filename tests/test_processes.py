@@ -103,7 +103,10 @@ def assert_event_log_is_a_chain(settings: Settings) -> None:
     """Each logged change starts from the score the previous one ended with: a doubled or
     skipped event would break the chain."""
     with sqlite3.connect(settings.database_path) as db:
-        rows = db.execute("SELECT article, reader, old_score, new_score FROM vote_events ORDER BY id").fetchall()
+        rows = db.execute(
+            "SELECT k.article, e.reader, e.old_score, e.new_score FROM vote_events AS e "
+            "JOIN article_keys AS k ON k.id = e.article_key ORDER BY e.id"
+        ).fetchall()
         current: dict[Key, int | None] = {}
         for article, reader, old, new in rows:
             assert current.get((article, reader)) == old, (article, reader, old, new)

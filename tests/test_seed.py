@@ -67,7 +67,9 @@ def test_readers_change_and_withdraw_votes_and_popularity_is_skewed(seeded: sqli
         ).fetchall()
     )
     assert kinds["new"] > 3000 and kinds["changed"] > 100 and kinds["withdrawn"] > 20
-    per_article = [n for (n,) in seeded.execute("SELECT count(*) FROM vote_events GROUP BY article ORDER BY 1 DESC")]
+    per_article = [
+        n for (n,) in seeded.execute("SELECT count(*) FROM vote_events GROUP BY article_key ORDER BY 1 DESC")
+    ]
     assert per_article[0] > 10 * per_article[len(per_article) // 2]
     assert seeded.execute("SELECT count(*) FROM vote_events WHERE suspect").fetchone()[0] > 0
     # Suspect votes wait for review with the label of the address cluster that made them suspect.

@@ -37,8 +37,9 @@ class Exports:
     async def events(self, site: str, from_ms: int, to_ms: int) -> AsyncIterator[tuple[Any, ...]]:
         """Every change of a vote within the range, oldest first."""
         rows = self._pages(
-            "SELECT id, at, article, reader, old_score, new_score, suspect, review FROM vote_events "
-            "WHERE site = ? AND id > ? AND at >= ? AND at < ? ORDER BY id LIMIT ?",
+            "SELECT e.id, e.at, k.article, e.reader, e.old_score, e.new_score, e.suspect, e.review "
+            "FROM vote_events AS e CROSS JOIN article_keys AS k ON k.id = e.article_key "
+            "WHERE k.site = ? AND e.id > ? AND e.at >= ? AND e.at < ? ORDER BY e.id LIMIT ?",
             site, 0, from_ms, to_ms,
         )  # fmt: skip
         async for row in rows:

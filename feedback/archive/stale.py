@@ -46,7 +46,8 @@ class StaleArticles:
         events were stamped). Reads the whole event log: for the rare Redis that came back with
         less than it had (`services/resuming.py`), not for a request."""
         rows = await self._database.fetch(
-            "SELECT site, article FROM vote_events WHERE at >= ? "
+            "SELECT k.site, k.article FROM vote_events AS e JOIN article_keys AS k ON k.id = e.article_key "
+            "WHERE e.at >= ? "
             "UNION SELECT site, article FROM comments WHERE id >= ?",
             (at_ms, f"{max(0, at_ms):012x}"),
         )

@@ -26,11 +26,11 @@ _OF_SITE = f"{_FROM} WHERE v.site = ? AND {_AWAITING}"
 # through the partial index of suspect events (migration 8).
 _CURRENT_EVENTS = """
 INSERT INTO deciding_events (id)
-SELECT e.id FROM deciding AS d JOIN vote_events AS e INDEXED BY vote_events_suspect
-ON e.site = ? AND e.article = d.article AND e.reader = d.reader AND e.suspect
+SELECT e.id FROM deciding AS d JOIN article_keys AS k ON k.site = ? AND k.article = d.article
+JOIN vote_events AS e INDEXED BY vote_events_suspect ON e.article_key = k.id AND e.reader = d.reader AND e.suspect
 WHERE e.id > coalesce((
     SELECT max(w.id) FROM vote_events AS w INDEXED BY vote_events_suspect
-    WHERE w.site = e.site AND w.article = e.article AND w.reader = e.reader AND w.suspect AND w.new_score IS NULL
+    WHERE w.article_key = e.article_key AND w.reader = e.reader AND w.suspect AND w.new_score IS NULL
 ), 0)
 """
 _DECIDING_VOTES = "site = ? AND (article, reader) IN (SELECT article, reader FROM deciding)"

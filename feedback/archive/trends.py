@@ -109,8 +109,8 @@ class Trends:
     async def vote_history(self, site: str, article: str, before_ms: int, limit: int) -> list[VoteChangeLogged]:
         """An article's vote changes before `before_ms`, newest first."""
         rows = await self._database.fetch(
-            "SELECT at, reader, old_score, new_score, suspect FROM vote_events "
-            "WHERE site = ? AND article = ? AND at < ? ORDER BY at DESC, id DESC LIMIT ?",
+            "SELECT at, reader, old_score, new_score, suspect FROM vote_events WHERE article_key = "
+            "(SELECT id FROM article_keys WHERE site = ? AND article = ?) AND at < ? ORDER BY at DESC, id DESC LIMIT ?",
             (site, article, before_ms, limit),
         )
         return [

@@ -1,8 +1,9 @@
 """Applying a chunk of vote events to `votes`, `vote_events` and the aggregates, in Python on the
-connection's own thread: the stored votes of the chunk's readers are read once, each event is
-decided on in memory, and every table is written by one `executemany` of prepared rows. One call
-per chunk instead of a statement (and a thread hop) per step, no SQL callback per event for its
-local day, and no statement whose cost grows with the square of a chunk (docs/performance.md).
+connection's own thread: the keys of the chunk's articles and the stored votes of its readers
+are read once, each event is decided on in memory, and every table is written by one
+`executemany` of prepared rows. One call per chunk instead of a statement (and a thread hop) per
+step, no SQL callback per event for its local day, and no statement whose cost grows with the
+square of a chunk (docs/performance.md).
 The rules are the ones docs/architecture.md gives for a flush."""
 
 from __future__ import annotations
@@ -19,13 +20,16 @@ _COUNTS = [*(f"given_{score}" for score in _SCORES), *(f"delta_{score}" for scor
 _ADDED = ", ".join(f"{count} = {count} + excluded.{count}" for count in _COUNTS)
 _ARTICLE_COUNTS = [f"count_{score}" for score in _SCORES]
 
+# Each of the chunk's readers with their article's key and their stored vote, both NULL when
+# missing. LEFT JOINs keep the temp table first: each row is two seeks, no scan.
 _STORED = (
-    "SELECT r.site, r.article, r.reader, v.score, v.version, v.suspect, v.review FROM chunk_readers AS r "
-    "CROSS JOIN votes AS v ON v.site = r.site AND v.article = r.article AND v.reader = r.reader"
+    "SELECT r.site, r.article, r.reader, k.id, v.score, v.version, v.suspect, v.review FROM chunk_readers AS r "
+    "LEFT JOIN article_keys AS k ON k.site = r.site AND k.article = r.article "
+    "LEFT JOIN votes AS v ON v.site = r.site AND v.article = r.article AND v.reader = r.reader"
 )
 _LOG = (
-    "INSERT INTO vote_events (site, article, reader, old_score, new_score, at, suspect, review) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO vote_events (article_key, reader, old_score, new_score, at, suspect, review) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 # An editor's decision holds while the vote stays what it made it (counted, or suspect); a
 # cluster label, once given, stays until the cap labels the vote anew.
@@ -78,23 +82,40 @@ class VoteChunk:
         reader's latest event becomes their vote."""
         if not self._events:
             return
-        logged, latest, days = self._decide(self._stored(connection), _zones(connection))
+        keys, stored = self._stored(connection)
+        logged, latest, days = self._decide(keys, stored, _zones(connection))
         connection.executemany(_LOG, logged)
         connection.executemany(_UPSERT_LATEST, latest)
         _add_to_aggregates(connection, days)
 
-    def _stored(self, connection: sqlite3.Connection) -> dict[_Key, _Stored]:
+    def _stored(self, connection: sqlite3.Connection) -> tuple[dict[tuple[str, str], int], dict[_Key, _Stored]]:
+        """The keys of the chunk's articles (`article_keys`; an article new to the archive gets
+        the next one: the flusher holds the write lock, so none is taken meanwhile) and the
+        stored votes of its readers, read in one statement."""
         connection.execute("CREATE TEMP TABLE IF NOT EXISTS chunk_readers (site TEXT, article TEXT, reader TEXT)")
         connection.execute("DELETE FROM chunk_readers")
-        keys = dict.fromkeys((e.change.site, e.change.article, e.change.reader) for e in self._events)
-        connection.executemany("INSERT INTO chunk_readers (site, article, reader) VALUES (?, ?, ?)", keys)
-        return {
-            (site, article, reader): (score, version, suspect, review)
-            for site, article, reader, score, version, suspect, review in connection.execute(_STORED)
-        }
+        readers = dict.fromkeys((e.change.site, e.change.article, e.change.reader) for e in self._events)
+        connection.executemany("INSERT INTO chunk_readers (site, article, reader) VALUES (?, ?, ?)", readers)
+        keys: dict[tuple[str, str], int] = {}
+        stored: dict[_Key, _Stored] = {}
+        missing: dict[tuple[str, str], None] = {}
+        for site, article, reader, key, score, version, suspect, review in connection.execute(_STORED):
+            if key is None:
+                missing[(site, article)] = None
+            else:
+                keys[(site, article)] = key
+            if version is not None:
+                stored[(site, article, reader)] = (score, version, suspect, review)
+        if missing:
+            (last,) = connection.execute("SELECT coalesce(max(id), 0) FROM article_keys").fetchone()
+            new = {article: key for key, article in enumerate(missing, start=last + 1)}
+            rows = ((key, site, article) for (site, article), key in new.items())
+            connection.executemany("INSERT INTO article_keys (id, site, article) VALUES (?, ?, ?)", rows)
+            keys |= new
+        return keys, stored
 
     def _decide(
-        self, stored: dict[_Key, _Stored], zones: dict[str, str]
+        self, keys: dict[tuple[str, str], int], stored: dict[_Key, _Stored], zones: dict[str, str]
     ) -> tuple[list[tuple[object, ...]], list[_Latest], dict[tuple[str, int, str], _Sums]]:
         """In one pass over the events: the rows to log, in order; each reader's latest event
         (the vote to store, with the cap's latest cluster label among its events); and what the
@@ -129,7 +150,7 @@ class VoteChunk:
             if old_score == score:
                 continue
             review = stored_review if suspect == stored_suspect else None
-            logged.append((site, article, reader, old_score, score, event.at_ms, suspect, review))
+            logged.append((keys[(site, article)], reader, old_score, score, event.at_ms, suspect, review))
             if suspect:
                 continue
             day = local_day(zones.get(site, DEFAULT_TIME_ZONE), event.at_ms)

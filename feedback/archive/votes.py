@@ -32,9 +32,9 @@ _POINTS_GIVEN = " + ".join(f"{score} * given_{score}" for score in _SCORES)
 # The per-day sums of the counted events that `where` selects, by their site's local day, with
 # the time of each article-day's last event: what each application adds to the aggregates.
 _DAYS_OF_EVENTS = (
-    f"SELECT e.site, local_day(coalesce(s.time_zone, '{DEFAULT_TIME_ZONE}'), e.at) AS local, e.article, "
-    f"{_GIVEN}, {_DELTAS}, count(*), max(e.at) FROM vote_events AS e LEFT JOIN sites AS s ON s.id = e.site "
-    "WHERE NOT e.suspect AND {where} GROUP BY e.site, local, e.article"
+    f"SELECT k.site, local_day(coalesce(s.time_zone, '{DEFAULT_TIME_ZONE}'), e.at) AS local, k.article, "
+    f"{_GIVEN}, {_DELTAS}, count(*), max(e.at) FROM vote_events AS e JOIN article_keys AS k ON k.id = e.article_key "
+    "LEFT JOIN sites AS s ON s.id = k.site WHERE NOT e.suspect AND {where} GROUP BY k.site, local, k.article"
 )
 _ADD_TO_DAYS = (
     f"INSERT INTO daily_votes (site, day, article, {', '.join([*_COUNTS, *_DAY_TOTALS])}) "
@@ -58,8 +58,8 @@ _ADD_TO_ARTICLES = (
 
 async def add_to_days(connection: aiosqlite.Connection, where: str, parameters: Sequence[object] = ()) -> None:
     """Inside a transaction: add the counted events that `where` (a condition on `e`, the
-    events) selects to the aggregates (per article-day, site-day and article), each on its
-    site's local day."""
+    events, and `k`, their articles' keys) selects to the aggregates (per article-day, site-day
+    and article), each on its site's local day."""
     await _sum_into_logged_days(connection, where, parameters)
     for statement in (_ADD_TO_DAYS, _ADD_TO_SITE_DAYS, _ADD_TO_ARTICLES):
         await connection.execute(statement)
@@ -68,7 +68,7 @@ async def add_to_days(connection: aiosqlite.Connection, where: str, parameters: 
 async def rebuild_days(connection: aiosqlite.Connection, site: str) -> None:
     """Inside a transaction: sum a site's per-day aggregates afresh from its events (after its
     time zone changed, its days did)."""
-    await _sum_into_logged_days(connection, "e.site = ?", (site,))
+    await _sum_into_logged_days(connection, "k.site = ?", (site,))
     await connection.execute("DELETE FROM daily_votes WHERE site = ?", (site,))
     await connection.execute("DELETE FROM site_days WHERE site = ?", (site,))
     await connection.execute(_ADD_TO_DAYS)

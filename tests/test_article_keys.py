@@ -1,0 +1,95 @@
+"""Articles' integer keys (migration 14): the event log names its article by a key from
+`article_keys` instead of repeating the site and article text in every row, and an archive made
+before them reads the same once migrated."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from typing import Any
+
+from feedback.archive import Archive, FlushPosition
+from feedback.models import VoteChange, VoteEvent
+from feedback.settings import Settings
+from tests.support import SITE, add_site, event_log_before_article_keys, random_vote_events
+
+CLUSTER = "c0ffee0001"
+ARTICLES = ("bai-1", "bai-2", "bai-3")
+EVERYTHING = (0, 10**15)
+
+
+def logged_events(database: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(database) as db:
+        return db.execute(
+            "SELECT e.id, k.site, k.article, e.reader, e.old_score, e.new_score, e.at, e.suspect, e.review "
+            "FROM vote_events AS e JOIN article_keys AS k ON k.id = e.article_key ORDER BY e.id"
+        ).fetchall()
+
+
+async def what_editors_read(archive: Archive) -> tuple[object, ...]:
+    """Everything the dashboard reads from the event log: exports, each article's history,
+    the suspect votes awaiting review."""
+    exported = [row async for row in archive.exports.events(SITE, *EVERYTHING)]
+    history = [await archive.trends.vote_history(SITE, article, EVERYTHING[1], 1000) for article in ARTICLES]
+    return exported, history, await archive.suspects.page(SITE, 100, 0)
+
+
+async def test_the_migration_to_article_keys_keeps_the_event_log_and_what_editors_read(settings: Settings) -> None:
+    await add_site(settings)
+    async with await Archive.open(settings.database_path) as archive:
+        await archive.flush.apply(
+            0,
+            FlushPosition("epoch", "1-0"),
+            random_vote_events(random.Random(14), 200, 0, suspect_every=4, cluster=CLUSTER),
+            [],
+        )
+        page = await archive.suspects.page(SITE, 100, 0)
+        # One group accepted before the migration, the rest left for after it.
+        await archive.suspects.decide(SITE, True, [(page.groups[0].day, page.groups[0].article)], [])
+        read = await what_editors_read(archive)
+    logged = logged_events(settings.database_path)
+    assert read[2].groups and all(read[1])
+    with sqlite3.connect(settings.database_path) as db:
+        event_log_before_article_keys(db)
+        db.execute("PRAGMA user_version = 13")
+
+    async with await Archive.open(settings.database_path) as archive:
+        assert logged_events(settings.database_path) == logged
+        assert await what_editors_read(archive) == read
+        # Decisions after it find the events of the votes they decide on.
+        decided = await archive.suspects.decide(SITE, True, [], [CLUSTER])
+        assert decided.votes == read[2].total_votes > 0
+        accepted = [row for row in logged_events(settings.database_path) if row[8] == "accepted"]
+        assert {row[2] for row in accepted} == set(decided.articles) | {page.groups[0].article}
+        assert all(not row[7] for row in accepted)
+    with sqlite3.connect(settings.database_path) as db:
+        columns = [name for (_, name, *_) in db.execute("PRAGMA table_info(vote_events)")]
+        assert "site" not in columns and "article" not in columns
+        assert db.execute("SELECT site, article FROM article_keys ORDER BY id").fetchall() == [
+            (SITE, article) for article in ARTICLES
+        ]
+
+
+async def test_an_article_keeps_its_key_and_a_new_one_gets_the_next(settings: Settings) -> None:
+    await add_site(settings)
+
+    def vote(article: str, reader: int, version: int) -> VoteEvent:
+        return VoteEvent(VoteChange(SITE, article, f"reader-{reader:016d}", 4), version, version)
+
+    async with await Archive.open(settings.database_path) as archive:
+        await archive.flush.apply(0, FlushPosition("epoch", "1-0"), [vote("bai-1", 1, 1), vote("bai-2", 1, 2)], [])
+        # A replayed chunk, and a chunk naming a known article beside a new one.
+        await archive.flush.apply(0, FlushPosition("epoch", "1-0"), [vote("bai-1", 1, 1), vote("bai-2", 1, 2)], [])
+        await archive.flush.apply(0, FlushPosition("epoch", "2-0"), [vote("bai-3", 2, 3), vote("bai-1", 2, 4)], [])
+    with sqlite3.connect(settings.database_path) as db:
+        assert db.execute("SELECT id, article FROM article_keys ORDER BY id").fetchall() == [
+            (1, "bai-1"),
+            (2, "bai-2"),
+            (3, "bai-3"),
+        ]
+        assert db.execute("SELECT article_key, reader FROM vote_events ORDER BY id").fetchall() == [
+            (1, "reader-0000000000000001"),
+            (2, "reader-0000000000000001"),
+            (3, "reader-0000000000000002"),
+            (1, "reader-0000000000000002"),
+        ]
