@@ -93,3 +93,23 @@ async def test_an_article_keeps_its_key_and_a_new_one_gets_the_next(settings: Se
             (3, "reader-0000000000000002"),
             (1, "reader-0000000000000002"),
         ]
+
+
+async def test_a_vote_stored_for_an_article_without_a_key_still_wins_over_older_events(settings: Settings) -> None:
+    """A withdrawal with nothing to withdraw stores a vote (its version must win over older
+    events) but logs no event: migrated, its article has no key until the next flush of it, which
+    must still read that vote."""
+    await add_site(settings)
+    reader = "reader-0000000000000001"
+    async with await Archive.open(settings.database_path) as archive:
+        await archive.flush.apply(
+            0, FlushPosition("epoch", "1-0"), [VoteEvent(VoteChange(SITE, "bai-9", reader, None), 5, 5)], []
+        )
+    with sqlite3.connect(settings.database_path) as db:
+        event_log_before_article_keys(db)
+        db.execute("PRAGMA user_version = 13")
+    async with await Archive.open(settings.database_path) as archive:
+        late = VoteEvent(VoteChange(SITE, "bai-9", reader, 3), 4, 4)  # older than the withdrawal
+        await archive.flush.apply(0, FlushPosition("epoch", "2-0"), [late], [])
+        assert await archive.votes.reader_score(SITE, "bai-9", reader) is None
+    assert logged_events(settings.database_path) == []
