@@ -7,8 +7,8 @@ order and keeps its articles', and nothing else reads a site's events but by art
 _EVENT_COLUMNS = "reader, old_score, new_score, at, suspect, review"
 
 STATEMENTS = (
-    # Every article with a vote event; the flusher adds one the first time it logs one. Keys are
-    # never reused or changed: a row is never deleted.
+    # Every article with a vote event; the flusher adds one the first time it applies a vote of
+    # it. Keys are never reused or changed: a row is never deleted.
     """
     CREATE TABLE article_keys (
         id INTEGER PRIMARY KEY,
