@@ -241,9 +241,29 @@ def running_in_group(group: int) -> list[int]:
     return members
 
 
+def tables_before_votes_by_key(db: sqlite3.Connection) -> None:
+    """Turn `votes` and `daily_votes` back into the tables they were before migration 15, site
+    and article in every row, and `article_votes` without its articles' keys; for tests of the
+    migrations up to it."""
+    db.execute("ALTER TABLE article_votes DROP COLUMN article_key")
+    for name, primary_key in (("votes", "site, article, reader"), ("daily_votes", "site, article, day")):
+        declared = ", ".join(f"{column} {kind}" for (_, column, kind, *_) in db.execute(f"PRAGMA table_info({name})"))
+        db.execute(f"CREATE TABLE old_{name} ({declared}, PRIMARY KEY ({primary_key})) WITHOUT ROWID")
+        db.execute(f"INSERT INTO old_{name} SELECT * FROM {name}")
+        db.execute(f"DROP VIEW {name}")
+        db.execute(f"DROP TABLE {name}_by_key")
+        db.execute(f"ALTER TABLE old_{name} RENAME TO {name}")
+    db.execute(
+        "CREATE INDEX votes_awaiting_review ON votes (site, updated_at, suspect, score, review) "
+        "WHERE suspect AND score IS NOT NULL AND review IS NULL"
+    )
+
+
 def event_log_before_article_keys(db: sqlite3.Connection) -> None:
-    """Turn the event log back into what it was before migration 14: site and article in every
-    row, indexed by both; for tests of the migrations up to it."""
+    """Turn the event log back into what it was before migration 14 (and the tables keyed since
+    as before migration 15): site and article in every row, indexed by both; for tests of the
+    migrations up to it."""
+    tables_before_votes_by_key(db)
     db.execute(
         "CREATE TABLE old_events (id INTEGER PRIMARY KEY, site TEXT NOT NULL, article TEXT NOT NULL, "
         "reader TEXT NOT NULL, old_score INTEGER, new_score INTEGER, at INTEGER NOT NULL, "

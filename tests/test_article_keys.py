@@ -1,6 +1,6 @@
-"""Articles' integer keys (migration 14): the event log names its article by a key from
-`article_keys` instead of repeating the site and article text in every row, and an archive made
-before them reads the same once migrated."""
+"""Articles' integer keys: the event log (migration 14), each reader's vote and each article-day
+(migration 15) name their article by a key from `article_keys` instead of repeating the site
+and article text in every row, and an archive made before them reads the same once migrated."""
 
 from __future__ import annotations
 
@@ -11,7 +11,13 @@ from typing import Any
 from feedback.archive import Archive, FlushPosition
 from feedback.models import VoteChange, VoteEvent
 from feedback.settings import Settings
-from tests.support import SITE, add_site, event_log_before_article_keys, random_vote_events
+from tests.support import (
+    SITE,
+    add_site,
+    event_log_before_article_keys,
+    random_vote_events,
+    tables_before_votes_by_key,
+)
 
 CLUSTER = "c0ffee0001"
 ARTICLES = ("bai-1", "bai-2", "bai-3")
@@ -70,6 +76,75 @@ async def test_the_migration_to_article_keys_keeps_the_event_log_and_what_editor
         ]
 
 
+async def what_editors_and_readers_see(archive: Archive, shard: int) -> tuple[object, ...]:
+    """Everything read from votes, days and article totals: the articles list and figures, each
+    article's histograms, days, state for Redis and ratings export, rankings, suspects."""
+    articles = [
+        (
+            await archive.votes.histogram(SITE, article),
+            await archive.article_list.histogram(SITE, article),
+            await archive.trends.article_days(SITE, article, 0, 10**6),
+            await archive.snapshots.article_state(SITE, article, shard),
+            await archive.votes.reader_score(SITE, article, "reader-0000000000000003"),
+        )
+        for article in ARTICLES
+    ]
+    rankings = [await archive.trends.rankings(SITE, 20_004 - days + 1, 20_004, 3) for days in (1, 3, 6)]
+    return (
+        articles,
+        rankings,
+        await archive.article_list.page(SITE, "", "ranked", 10, 0),
+        await archive.reports.site_figures(SITE),
+        [row async for row in archive.exports.ratings(SITE, *EVERYTHING)],
+        await archive.suspects.page(SITE, 100, 0),
+        await archive.suspects.awaiting(SITE),
+    )
+
+
+async def test_the_migration_to_votes_and_days_by_key_keeps_what_everyone_reads(settings: Settings) -> None:
+    await add_site(settings)
+    async with await Archive.open(settings.database_path) as archive:
+        await archive.flush.apply(
+            0,
+            FlushPosition("epoch", "1-0"),
+            random_vote_events(random.Random(15), 300, 0, suspect_every=4, cluster=CLUSTER),
+            [],
+        )
+        page = await archive.suspects.page(SITE, 100, 0)
+        await archive.suspects.decide(SITE, False, [(page.groups[0].day, page.groups[0].article)], [])
+        read = await what_editors_and_readers_see(archive, 0)
+    assert read[1][2].best and any(ranking.movers for ranking in read[1]) and read[5].groups and read[6] > 0
+    with sqlite3.connect(settings.database_path) as db:
+        tables_before_votes_by_key(db)
+        db.execute("PRAGMA user_version = 14")
+        stored = db.execute("SELECT * FROM votes ORDER BY site, article, reader").fetchall()
+
+    async with await Archive.open(settings.database_path) as archive:
+        assert await what_editors_and_readers_see(archive, 0) == read
+        with sqlite3.connect(settings.database_path) as db:
+            assert db.execute("SELECT * FROM votes ORDER BY site, article, reader").fetchall() == stored
+        # Flushes and decisions after it keep the figures equal to the events.
+        more = random_vote_events(random.Random(16), 60, first_version=1_000, suspect_every=4, cluster=CLUSTER)
+        await archive.flush.apply(0, FlushPosition("epoch", "2-0"), more, [])
+        decided = await archive.suspects.decide(SITE, True, [], [CLUSTER])
+        assert decided.votes > 0
+        assert await archive.suspects.awaiting(SITE) == 0
+        for article in ARTICLES:
+            assert await archive.votes.histogram(SITE, article) == await archive.article_list.histogram(SITE, article)
+    with sqlite3.connect(settings.database_path) as db:
+        for table in ("votes_by_key", "daily_votes_by_key"):
+            columns = [name for (_, name, *_) in db.execute(f"PRAGMA table_info({table})")]
+            assert "site" not in columns and "article" not in columns and "article_key" in columns
+        assert (
+            db.execute(
+                "SELECT count(*) FROM article_votes AS a JOIN article_keys AS k ON k.id = a.article_key "
+                "AND k.site = a.site AND k.article = a.article"
+            ).fetchone()
+            == db.execute("SELECT count(*) FROM article_votes").fetchone()
+            != (0,)
+        )
+
+
 async def test_an_article_keeps_its_key_and_a_new_one_gets_the_next(settings: Settings) -> None:
     await add_site(settings)
 
@@ -97,8 +172,8 @@ async def test_an_article_keeps_its_key_and_a_new_one_gets_the_next(settings: Se
 
 async def test_a_vote_stored_for_an_article_without_a_key_still_wins_over_older_events(settings: Settings) -> None:
     """A withdrawal with nothing to withdraw stores a vote (its version must win over older
-    events) but logs no event: migrated, its article has no key until the next flush of it, which
-    must still read that vote."""
+    events) but logs no event: migrated, its article gets a key with its vote, which the next
+    flush of it must still read."""
     await add_site(settings)
     reader = "reader-0000000000000001"
     async with await Archive.open(settings.database_path) as archive:

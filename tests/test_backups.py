@@ -138,7 +138,7 @@ async def test_a_backup_taken_while_votes_flush_is_consistent_and_names_its_flus
     backup = tmp_path / "copies" / "feedback-backup.sqlite3"
     backup.parent.mkdir()
     # Another site's history makes the copy take more than one step.
-    seeded = await feedback(site_settings, "seed", "--events", "30000", "--articles", "300", "--site", "seeded")
+    seeded = await feedback(site_settings, "seed", "--events", "40000", "--articles", "300", "--site", "seeded")
     assert seeded[0] == 0, seeded[2]
     assert rows(site_settings.database_path, "PRAGMA page_count")[0][0] > PAGES_PER_STEP
     server = ServerProcess(site_settings, flush_seconds=0.05)

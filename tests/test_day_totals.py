@@ -112,9 +112,9 @@ async def test_the_migration_sums_an_archive_made_before_it(settings: Settings) 
         movers = (await archive.trends.rankings(SITE, first + 3, last, 3)).movers
     assert lists.best and lists.worst and movers
     with sqlite3.connect(settings.database_path) as db:
+        event_log_before_article_keys(db)
         db.execute("ALTER TABLE daily_votes DROP COLUMN votes")
         db.execute("ALTER TABLE daily_votes DROP COLUMN points")
-        event_log_before_article_keys(db)
         db.execute("PRAGMA user_version = 10")
     async with await Archive.open(settings.database_path) as archive:
         assert_totals_are_the_events(settings.database_path)
@@ -143,6 +143,7 @@ async def test_the_migration_to_article_order_keeps_every_figure(settings: Setti
         days = {article: await archive.trends.article_days(SITE, article, 0, 10**6) for article in ARTICLES}
     assert any(ranking.movers for ranking in rankings) and all(days.values())
     with sqlite3.connect(settings.database_path) as db:
+        event_log_before_article_keys(db)
         (totals,) = db.execute("SELECT count(*) FROM article_votes").fetchone()
         lost = db.execute("SELECT article, last_at FROM article_votes LIMIT 1").fetchone()
         db.execute("DELETE FROM article_votes WHERE article = ?", (lost[0],))
@@ -154,7 +155,6 @@ async def test_the_migration_to_article_order_keeps_every_figure(settings: Setti
         db.execute(f"INSERT INTO daily_votes ({columns}) SELECT {columns} FROM by_article")
         db.execute("DROP TABLE by_article")
         db.execute("CREATE INDEX daily_votes_by_article ON daily_votes (site, article, day)")
-        event_log_before_article_keys(db)
         db.execute("PRAGMA user_version = 11")
     async with await Archive.open(settings.database_path) as archive:
         with sqlite3.connect(settings.database_path) as db:
@@ -168,8 +168,8 @@ async def test_the_migration_to_article_order_keeps_every_figure(settings: Setti
         await archive.flush.apply(0, FlushPosition("epoch", "2-0"), more, [])
         assert_totals_are_the_events(settings.database_path)
     with sqlite3.connect(settings.database_path) as db:
-        keys = [column for (_, column, *_, pk) in db.execute("PRAGMA table_info(daily_votes)") if pk]
-        assert keys == ["site", "article", "day"]
+        keys = [column for (_, column, *_, pk) in db.execute("PRAGMA table_info(daily_votes_by_key)") if pk]
+        assert keys == ["article_key", "day"]
 
 
 async def test_rankings_count_an_article_last_voted_on_at_the_first_instant_of_the_period(

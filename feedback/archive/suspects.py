@@ -13,12 +13,15 @@ from feedback.archive.connection import Database
 from feedback.archive.stale import mark_stale
 from feedback.archive.votes import add_to_days
 
-# The terms of the partial index `votes_awaiting_review` (migration 8). Named, for without
-# statistics SQLite prefers the primary key, and would read every vote of the site.
+# The terms of the partial index `votes_awaiting_review` (migrations 8 and 15). Named, for
+# without statistics SQLite prefers the primary key, and would read every vote of the site.
 _AWAITING = "v.suspect AND v.score IS NOT NULL AND v.review IS NULL"
 _DAY = "local_day(s.time_zone, v.updated_at)"
-_FROM = "FROM votes AS v INDEXED BY votes_awaiting_review JOIN sites AS s ON s.id = v.site"
-_OF_SITE = f"{_FROM} WHERE v.site = ? AND {_AWAITING}"
+_FROM = (
+    "FROM votes_by_key AS v INDEXED BY votes_awaiting_review JOIN article_keys AS k ON k.id = v.article_key "
+    "JOIN sites AS s ON s.id = k.site"
+)
+_OF_SITE = f"{_FROM} WHERE k.site = ? AND {_AWAITING}"
 
 # The events of each deciding vote's current score: its suspect events after its last suspect
 # withdrawal (all of that score's events are suspect, and a suspect score before it ended with
@@ -33,7 +36,10 @@ WHERE e.id > coalesce((
     WHERE w.article_key = e.article_key AND w.reader = e.reader AND w.suspect AND w.new_score IS NULL
 ), 0)
 """
-_DECIDING_VOTES = "site = ? AND (article, reader) IN (SELECT article, reader FROM deciding)"
+_DECIDING_VOTES = (
+    "(article_key, reader) IN (SELECT k.id, d.reader FROM deciding AS d "
+    "JOIN article_keys AS k ON k.site = ? AND k.article = d.article)"
+)
 
 
 @dataclass(frozen=True)
@@ -88,11 +94,11 @@ class Suspects:
         """The site's suspect votes awaiting review by article and local day, newest first."""
         async with self._database.snapshot() as connection:
             rows = await connection.execute_fetchall(
-                f"SELECT {_DAY} AS day, v.article, a.title, count(*), avg(v.score), max(v.updated_at), "
+                f"SELECT {_DAY} AS day, k.article, a.title, count(*), avg(v.score), max(v.updated_at), "
                 f"json_group_array(DISTINCT v.cluster) {_FROM} "
-                "LEFT JOIN articles AS a ON a.site = v.site AND a.article = v.article "
-                f"WHERE v.site = ? AND {_AWAITING} "
-                "GROUP BY day, v.article ORDER BY day DESC, max(v.updated_at) DESC, v.article LIMIT ? OFFSET ?",
+                "LEFT JOIN articles AS a ON a.site = k.site AND a.article = k.article "
+                f"WHERE k.site = ? AND {_AWAITING} "
+                "GROUP BY day, k.article ORDER BY day DESC, max(v.updated_at) DESC, k.article LIMIT ? OFFSET ?",
                 (site, limit, offset),
             )
             groups = [
@@ -101,7 +107,7 @@ class Suspects:
             ]
             totals = await connection.execute_fetchall(
                 f"SELECT count(*), coalesce(sum(votes), 0) FROM (SELECT count(*) AS votes {_OF_SITE} "
-                f"GROUP BY {_DAY}, v.article)",
+                f"GROUP BY {_DAY}, k.article)",
                 (site,),
             )
             labels = sorted({label for group in groups for label in group.clusters})
@@ -127,7 +133,9 @@ class Suspects:
             await connection.execute(
                 f"UPDATE vote_events SET review = ?{counted} WHERE id IN (SELECT id FROM deciding_events)", (decision,)
             )
-            await connection.execute(f"UPDATE votes SET review = ?{counted} WHERE {_DECIDING_VOTES}", (decision, site))
+            await connection.execute(
+                f"UPDATE votes_by_key SET review = ?{counted} WHERE {_DECIDING_VOTES}", (decision, site)
+            )
             decided = await connection.execute_fetchall("SELECT DISTINCT article FROM deciding ORDER BY article")
             (votes,) = next(iter(await connection.execute_fetchall("SELECT count(*) FROM deciding")))
             articles = [article for (article,) in decided]
@@ -147,9 +155,9 @@ async def _choose(
     await connection.execute("CREATE TEMP TABLE IF NOT EXISTS deciding_events (id INTEGER PRIMARY KEY)")
     await connection.execute("DELETE FROM deciding")
     await connection.execute("DELETE FROM deciding_events")
-    chosen = f"INSERT OR IGNORE INTO deciding (article, reader) SELECT v.article, v.reader {_OF_SITE}"
+    chosen = f"INSERT OR IGNORE INTO deciding (article, reader) SELECT k.article, v.reader {_OF_SITE}"
     await connection.executemany(
-        f"{chosen} AND v.article = ? AND {_DAY} = ?", ((site, article, day) for day, article in groups)
+        f"{chosen} AND k.article = ? AND {_DAY} = ?", ((site, article, day) for day, article in groups)
     )
     if clusters:  # `IN ()` leaves SQLite no plan with the named index
         await connection.execute(f"{chosen} AND v.cluster IN ({', '.join('?' * len(clusters))})", (site, *clusters))
@@ -158,7 +166,7 @@ async def _choose(
 async def _clusters(connection: aiosqlite.Connection, site: str, labels: Sequence[str]) -> list[SuspectCluster]:
     """The readers and articles of each cluster, among the votes awaiting review."""
     rows = await connection.execute_fetchall(
-        f"SELECT v.cluster, count(DISTINCT v.reader), json_group_array(DISTINCT v.article) {_OF_SITE} "
+        f"SELECT v.cluster, count(DISTINCT v.reader), json_group_array(DISTINCT k.article) {_OF_SITE} "
         f"AND v.cluster IN ({', '.join('?' * len(labels))}) GROUP BY v.cluster "
         "ORDER BY count(DISTINCT v.reader) DESC, v.cluster",
         (site, *labels),

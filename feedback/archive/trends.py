@@ -123,16 +123,16 @@ class Trends:
         the votes given then, and those whose Bayesian average moved most from the as many days
         before, among those rated in both (not those it did not move)."""
         before = first_day - (last_day - first_day + 1)
-        # Each article's days are summed from its own run of `daily_votes` (keyed by article
-        # first), led by `article_votes` in article order: the grouping needs no sort, and an
-        # article whose last vote came before the period is skipped without a read (none of
-        # the lists can hold it; a local day begins less than a day before the UTC one of its
-        # number). Both periods are
-        # summed in that one pass (FILTER costs less per row than multiplying by a condition),
-        # with the Bayesian average best and worst rank by (towards the period's site mean, from
-        # site_days), and materialized once for the three lists, each a top-N (no full sort);
-        # titles are joined to the listed articles only. Movers are pulled towards the mean of
-        # the articles rated in both periods, known only once every article is summed.
+        # Each article's days are summed from its own run of `daily_votes_by_key` (keyed by
+        # article first), led by `article_votes` in article order: the grouping needs no sort,
+        # and an article whose last vote came before the period is skipped without a read (none
+        # of the lists can hold it; a local day begins less than a day before the UTC one of
+        # its number). Both periods are summed in that one
+        # pass (FILTER costs less per row than multiplying by a condition), with the Bayesian
+        # average best and worst rank by (towards the period's site mean, from site_days), and
+        # materialized once for the three lists, each a top-N (no full sort); titles are joined
+        # to the listed articles only. Movers are pulled towards the mean of the articles rated
+        # in both periods, known only once every article is summed.
         now, then = f"FILTER (WHERE d.day >= {int(first_day)})", f"FILTER (WHERE d.day < {int(first_day)})"
         rows = await self._database.fetch(
             f"WITH mean AS (SELECT coalesce(1.0 * sum({_POINTS}) / sum({_VOTES}), 3.0) AS m FROM site_days "
@@ -140,8 +140,8 @@ class Trends:
             f"sums AS MATERIALIZED (SELECT a.article, sum(d.votes) {now} AS votes, sum(d.points) {now} AS points, "
             f"sum(d.votes) {then} AS votes_before, sum(d.points) {then} AS points_before, "
             f"{_pulled(f'sum(d.points) {now}', f'sum(d.votes) {now}', mean='(SELECT m FROM mean)')} AS ranked "
-            "FROM article_votes AS a CROSS JOIN daily_votes AS d "
-            "ON d.site = a.site AND d.article = a.article AND d.day BETWEEN ? AND ? "
+            "FROM article_votes AS a CROSS JOIN daily_votes_by_key AS d "
+            "ON d.article_key = a.article_key AND d.day BETWEEN ? AND ? "
             "WHERE a.site = ? AND a.last_at >= ? GROUP BY a.article), "
             "stats AS (SELECT count(*) FILTER (WHERE votes > 0) AS rated, "
             "coalesce(1.0 * sum(points + points_before) FILTER (WHERE votes > 0 AND votes_before > 0) "

@@ -15,17 +15,21 @@ from collections.abc import Sequence
 from feedback.local_days import DEFAULT_TIME_ZONE, local_day
 from feedback.models import VoteEvent
 
-_SCORES = range(1, 6)
-_COUNTS = [*(f"given_{score}" for score in _SCORES), *(f"delta_{score}" for score in _SCORES), "changes"]
-_ADDED = ", ".join(f"{count} = {count} + excluded.{count}" for count in _COUNTS)
-_ARTICLE_COUNTS = [f"count_{score}" for score in _SCORES]
+SCORES = range(1, 6)
+# An article-day's (and a site-day's) counts: votes given by score, the change of the votes
+# standing by score, and how many changes.
+COUNTS = [*(f"given_{score}" for score in SCORES), *(f"delta_{score}" for score in SCORES), "changes"]
+ADDED = ", ".join(f"{count} = {count} + excluded.{count}" for count in COUNTS)
+# An article's totals: its counted votes by score.
+ARTICLE_COUNTS = [f"count_{score}" for score in SCORES]
+ARTICLE_COUNTS_ADDED = ", ".join(f"{count} = {count} + excluded.{count}" for count in ARTICLE_COUNTS)
 
 # Each of the chunk's readers with their article's key and their stored vote, both NULL when
 # missing. LEFT JOINs keep the temp table first: each row is two seeks, no scan.
 _STORED = (
     "SELECT r.site, r.article, r.reader, k.id, v.score, v.version, v.suspect, v.review FROM chunk_readers AS r "
     "LEFT JOIN article_keys AS k ON k.site = r.site AND k.article = r.article "
-    "LEFT JOIN votes AS v ON v.site = r.site AND v.article = r.article AND v.reader = r.reader"
+    "LEFT JOIN votes_by_key AS v ON v.article_key = k.id AND v.reader = r.reader"
 )
 _LOG = (
     "INSERT INTO vote_events (article_key, reader, old_score, new_score, at, suspect, review) "
@@ -34,35 +38,34 @@ _LOG = (
 # An editor's decision holds while the vote stays what it made it (counted, or suspect); a
 # cluster label, once given, stays until the cap labels the vote anew.
 _UPSERT_LATEST = (
-    "INSERT INTO votes (site, article, reader, score, version, updated_at, suspect, cluster) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, article, reader) DO UPDATE "
+    "INSERT INTO votes_by_key (article_key, reader, score, version, updated_at, suspect, cluster) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (article_key, reader) DO UPDATE "
     "SET score = excluded.score, version = excluded.version, updated_at = excluded.updated_at, "
-    "suspect = excluded.suspect, cluster = coalesce(excluded.cluster, votes.cluster), "
-    "review = CASE WHEN excluded.suspect = votes.suspect THEN votes.review END "
-    "WHERE excluded.version > votes.version"
+    "suspect = excluded.suspect, cluster = coalesce(excluded.cluster, votes_by_key.cluster), "
+    "review = CASE WHEN excluded.suspect = votes_by_key.suspect THEN votes_by_key.review END "
+    "WHERE excluded.version > votes_by_key.version"
 )
 _ADD_TO_DAYS = (
-    f"INSERT INTO daily_votes (site, day, article, {', '.join(_COUNTS)}, votes, points) "
-    f"VALUES ({', '.join('?' * (len(_COUNTS) + 5))}) ON CONFLICT (site, article, day) DO UPDATE SET {_ADDED}, "
+    f"INSERT INTO daily_votes_by_key (article_key, day, {', '.join(COUNTS)}, votes, points) "
+    f"VALUES ({', '.join('?' * (len(COUNTS) + 4))}) ON CONFLICT (article_key, day) DO UPDATE SET {ADDED}, "
     "votes = votes + excluded.votes, points = points + excluded.points"
 )
 _ADD_TO_SITE_DAYS = (
-    f"INSERT INTO site_days (site, day, {', '.join(_COUNTS)}) VALUES ({', '.join('?' * (len(_COUNTS) + 2))}) "
-    f"ON CONFLICT (site, day) DO UPDATE SET {_ADDED}"
+    f"INSERT INTO site_days (site, day, {', '.join(COUNTS)}) VALUES ({', '.join('?' * (len(COUNTS) + 2))}) "
+    f"ON CONFLICT (site, day) DO UPDATE SET {ADDED}"
 )
 _ADD_TO_ARTICLES = (
-    f"INSERT INTO article_votes (site, article, {', '.join(_ARTICLE_COUNTS)}, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (site, article) DO UPDATE SET "
-    + ", ".join(f"{count} = {count} + excluded.{count}" for count in _ARTICLE_COUNTS)
-    + ", last_at = max(last_at, excluded.last_at)"
+    f"INSERT INTO article_votes (site, article, article_key, {', '.join(ARTICLE_COUNTS)}, last_at) "
+    f"VALUES ({', '.join('?' * (len(ARTICLE_COUNTS) + 4))}) "
+    f"ON CONFLICT (site, article) DO UPDATE SET {ARTICLE_COUNTS_ADDED}, last_at = max(last_at, excluded.last_at)"
 )
 
 _Key = tuple[str, str, str]
 """A vote: site, article, reader."""
 _Stored = tuple[int | None, int, int, str | None]
 """A stored vote: score, version, suspect, review."""
-_Latest = tuple[str, str, str, int | None, int, int, bool, str | None]
-"""A vote to store: site, article, reader, score, version, updated_at, suspect, cluster."""
+_Latest = tuple[int, str, int | None, int, int, bool, str | None]
+"""A vote to store: article key, reader, score, version, updated_at, suspect, cluster."""
 _NO_VOTE: _Stored = (None, -1, 0, None)
 """What a reader without a stored vote is decided against: versions start above it."""
 
@@ -86,7 +89,7 @@ class VoteChunk:
         logged, latest, days = self._decide(keys, stored, _zones(connection))
         connection.executemany(_LOG, logged)
         connection.executemany(_UPSERT_LATEST, latest)
-        _add_to_aggregates(connection, days)
+        _add_to_aggregates(connection, days, keys)
 
     def _stored(self, connection: sqlite3.Connection) -> tuple[dict[tuple[str, str], int], dict[_Key, _Stored]]:
         """The keys of the chunk's articles (`article_keys`; an article new to the archive gets
@@ -129,6 +132,7 @@ class VoteChunk:
             change = event.change
             site, article, reader, score = change.site, change.article, change.reader, change.score
             key = (site, article, reader)
+            article_key = keys[(site, article)]
             stored_score, stored_version, stored_suspect, stored_review = stored.get(key, _NO_VOTE)
             suspect = change.suspect
             if suspect and stored_score is not None and not stored_suspect and key not in withdrawn:
@@ -142,7 +146,7 @@ class VoteChunk:
             cluster = event.cluster
             if (previous := latest.get(key)) is not None and cluster is None:
                 cluster = previous[-1]
-            latest[key] = (site, article, reader, score, event.version, event.at_ms, suspect, cluster)
+            latest[key] = (article_key, reader, score, event.version, event.at_ms, suspect, cluster)
             if event.version <= stored_version:
                 continue
             old_score = scores.get(key, stored_score)
@@ -150,7 +154,7 @@ class VoteChunk:
             if old_score == score:
                 continue
             review = stored_review if suspect == stored_suspect else None
-            logged.append((keys[(site, article)], reader, old_score, score, event.at_ms, suspect, review))
+            logged.append((article_key, reader, old_score, score, event.at_ms, suspect, review))
             if suspect:
                 continue
             day = local_day(zones.get(site, DEFAULT_TIME_ZONE), event.at_ms)
@@ -172,7 +176,9 @@ def _zones(connection: sqlite3.Connection) -> dict[str, str]:
     return dict(connection.execute("SELECT id, time_zone FROM sites").fetchall())
 
 
-def _add_to_aggregates(connection: sqlite3.Connection, days: dict[tuple[str, int, str], _Sums]) -> None:
+def _add_to_aggregates(
+    connection: sqlite3.Connection, days: dict[tuple[str, int, str], _Sums], keys: dict[tuple[str, str], int]
+) -> None:
     """Upsert each article-day's sums, and their totals per site-day (column sums, taken by
     `zip` in C) and per article (score counts and last change)."""
     site_days: dict[tuple[str, int], list[_Sums]] = {}
@@ -180,7 +186,8 @@ def _add_to_aggregates(connection: sqlite3.Connection, days: dict[tuple[str, int
     day_rows = []
     for (site, day, article), sums in days.items():
         given = sums[:5]
-        day_rows.append((site, day, article, *sums[:_LAST_AT], sum(given), sum(map(operator.mul, _SCORES, given))))
+        row = (keys[(site, article)], day, *sums[:_LAST_AT], sum(given), sum(map(operator.mul, SCORES, given)))
+        day_rows.append(row)
         site_days.setdefault((site, day), []).append(sums)
         if (totals := articles.get((site, article))) is None:
             articles[(site, article)] = sums[5:]
@@ -193,5 +200,9 @@ def _add_to_aggregates(connection: sqlite3.Connection, days: dict[tuple[str, int
         ((site, day, *list(map(sum, zip(*rows, strict=True)))[:_LAST_AT]) for (site, day), rows in site_days.items()),
     )
     connection.executemany(
-        _ADD_TO_ARTICLES, ((site, article, *totals[:5], totals[-1]) for (site, article), totals in articles.items())
+        _ADD_TO_ARTICLES,
+        (
+            (site, article, keys[(site, article)], *totals[:5], totals[-1])
+            for (site, article), totals in articles.items()
+        ),
     )

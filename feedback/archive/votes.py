@@ -10,49 +10,44 @@ import aiosqlite
 from feedback.archive.articles import save_article_infos
 from feedback.archive.connection import Database, in_thread
 from feedback.archive.stale import mark_stale
-from feedback.archive.vote_chunks import VoteChunk
+from feedback.archive.vote_chunks import ADDED, ARTICLE_COUNTS, ARTICLE_COUNTS_ADDED, COUNTS, SCORES, VoteChunk
 from feedback.local_days import DEFAULT_TIME_ZONE
 from feedback.models import ArticleInfo, Histogram, VoteEvent
 
 # A counted vote: set (not withdrawn) and not suspect. Suspect votes are kept for editors only.
 _COUNTED = "score IS NOT NULL AND NOT suspect"
 
-_SCORES = range(1, 6)
-_GIVEN = ", ".join(f"sum(coalesce(e.new_score, 0) = {score})" for score in _SCORES)
+_GIVEN = ", ".join(f"sum(coalesce(e.new_score, 0) = {score})" for score in SCORES)
 _DELTAS = ", ".join(
-    f"sum((coalesce(e.new_score, 0) = {score}) - (coalesce(e.old_score, 0) = {score}))" for score in _SCORES
+    f"sum((coalesce(e.new_score, 0) = {score}) - (coalesce(e.old_score, 0) = {score}))" for score in SCORES
 )
-_COUNTS = [*(f"given_{score}" for score in _SCORES), *(f"delta_{score}" for score in _SCORES), "changes"]
-_SUMS = ", ".join(f"sum({count})" for count in _COUNTS)
-_ADDED = ", ".join(f"{count} = {count} + excluded.{count}" for count in _COUNTS)
+_SUMS = ", ".join(f"sum({count})" for count in COUNTS)
 # An article-day's votes given and their points, for ranking a period's articles (migration 11).
 _DAY_TOTALS = ["votes", "points"]
-_VOTES_GIVEN = " + ".join(f"given_{score}" for score in _SCORES)
-_POINTS_GIVEN = " + ".join(f"{score} * given_{score}" for score in _SCORES)
+_VOTES_GIVEN = " + ".join(f"given_{score}" for score in SCORES)
+_POINTS_GIVEN = " + ".join(f"{score} * given_{score}" for score in SCORES)
 # The per-day sums of the counted events that `where` selects, by their site's local day, with
 # the time of each article-day's last event: what each application adds to the aggregates.
 _DAYS_OF_EVENTS = (
-    f"SELECT k.site, local_day(coalesce(s.time_zone, '{DEFAULT_TIME_ZONE}'), e.at) AS local, k.article, "
+    f"SELECT k.site, local_day(coalesce(s.time_zone, '{DEFAULT_TIME_ZONE}'), e.at) AS local, k.article, k.id, "
     f"{_GIVEN}, {_DELTAS}, count(*), max(e.at) FROM vote_events AS e JOIN article_keys AS k ON k.id = e.article_key "
     "LEFT JOIN sites AS s ON s.id = k.site WHERE NOT e.suspect AND {where} GROUP BY k.site, local, k.article"
 )
 _ADD_TO_DAYS = (
-    f"INSERT INTO daily_votes (site, day, article, {', '.join([*_COUNTS, *_DAY_TOTALS])}) "
-    f"SELECT site, day, article, {', '.join(_COUNTS)}, {_VOTES_GIVEN}, {_POINTS_GIVEN} FROM logged_days WHERE true "
-    f"ON CONFLICT (site, article, day) DO UPDATE SET {_ADDED}, "
+    f"INSERT INTO daily_votes_by_key (article_key, day, {', '.join([*COUNTS, *_DAY_TOTALS])}) "
+    f"SELECT article_key, day, {', '.join(COUNTS)}, {_VOTES_GIVEN}, {_POINTS_GIVEN} FROM logged_days WHERE true "
+    f"ON CONFLICT (article_key, day) DO UPDATE SET {ADDED}, "
     + ", ".join(f"{total} = {total} + excluded.{total}" for total in _DAY_TOTALS)
 )
 _ADD_TO_SITE_DAYS = (
-    f"INSERT INTO site_days (site, day, {', '.join(_COUNTS)}) SELECT site, day, {_SUMS} FROM logged_days "
-    f"GROUP BY site, day ON CONFLICT (site, day) DO UPDATE SET {_ADDED}"
+    f"INSERT INTO site_days (site, day, {', '.join(COUNTS)}) SELECT site, day, {_SUMS} FROM logged_days "
+    f"GROUP BY site, day ON CONFLICT (site, day) DO UPDATE SET {ADDED}"
 )
-_ARTICLE_COUNTS = [f"count_{score}" for score in _SCORES]
 _ADD_TO_ARTICLES = (
-    f"INSERT INTO article_votes (site, article, {', '.join(_ARTICLE_COUNTS)}, last_at) "
-    f"SELECT site, article, {', '.join(f'sum(delta_{score})' for score in _SCORES)}, max(last_at) "
-    "FROM logged_days GROUP BY site, article ON CONFLICT (site, article) DO UPDATE SET "
-    + ", ".join(f"{count} = {count} + excluded.{count}" for count in _ARTICLE_COUNTS)
-    + ", last_at = max(last_at, excluded.last_at)"
+    f"INSERT INTO article_votes (site, article, article_key, {', '.join(ARTICLE_COUNTS)}, last_at) "
+    f"SELECT site, article, article_key, {', '.join(f'sum(delta_{score})' for score in SCORES)}, max(last_at) "
+    f"FROM logged_days GROUP BY site, article ON CONFLICT (site, article) DO UPDATE SET {ARTICLE_COUNTS_ADDED}, "
+    "last_at = max(last_at, excluded.last_at)"
 )
 
 
@@ -69,7 +64,9 @@ async def rebuild_days(connection: aiosqlite.Connection, site: str) -> None:
     """Inside a transaction: sum a site's per-day aggregates afresh from its events (after its
     time zone changed, its days did)."""
     await _sum_into_logged_days(connection, "k.site = ?", (site,))
-    await connection.execute("DELETE FROM daily_votes WHERE site = ?", (site,))
+    await connection.execute(
+        "DELETE FROM daily_votes_by_key WHERE article_key IN (SELECT id FROM article_keys WHERE site = ?)", (site,)
+    )
     await connection.execute("DELETE FROM site_days WHERE site = ?", (site,))
     await connection.execute(_ADD_TO_DAYS)
     await connection.execute(_ADD_TO_SITE_DAYS)
@@ -86,8 +83,8 @@ async def _sum_into_logged_days(connection: aiosqlite.Connection, where: str, pa
     selects (local_day is a Python call per event: each event is summed once, then added to
     each aggregate from there)."""
     await connection.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS logged_days (site TEXT, day INTEGER, article TEXT, "
-        f"{', '.join(f'{count} INTEGER' for count in _COUNTS)}, last_at INTEGER)"
+        "CREATE TEMP TABLE IF NOT EXISTS logged_days (site TEXT, day INTEGER, article TEXT, article_key INTEGER, "
+        f"{', '.join(f'{count} INTEGER' for count in COUNTS)}, last_at INTEGER)"
     )
     await connection.execute("DELETE FROM logged_days")
     await connection.execute(f"INSERT INTO logged_days {_DAYS_OF_EVENTS.format(where=where)}", parameters)
