@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -17,6 +16,7 @@ from feedback.api.cors import SiteCORSMiddleware
 from feedback.api.endpoint import Endpoint
 from feedback.api.errors import ApiError, handle_api_error, handle_http_exception, handle_unexpected_error
 from feedback.api.observe import ObservedRequests
+from feedback.collector import tune_for_throughput
 from feedback.errors import FeedbackError
 from feedback.services import Services
 from feedback.settings import Settings
@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Services]]:
         services = await Services.start(settings or Settings.from_env())
-        _tune_garbage_collector()
+        tune_for_throughput()
         try:
             yield {"services": services}
         finally:
@@ -52,14 +52,3 @@ def create_app(settings: Settings | None = None) -> Starlette:
         },
         lifespan=lifespan,
     )
-
-
-def _tune_garbage_collector() -> None:
-    """Every request allocates hundreds of short-lived objects, and CPython's default of a
-    collection every 700 allocations then spends much of the vote path's time scanning
-    (docs/performance.md). Freeze what start-up built (it lives as long as the process) and
-    collect less often: the garbage of a request is freed by reference counting, not by the
-    collector, anyway."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(100_000, 50, 100)

@@ -45,6 +45,7 @@ from types import FrameType
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
+from feedback.collector import tune_for_throughput
 from feedback.logs import log_config, spare_record_details
 from feedback.metrics import forget_process
 from feedback.services import flush_until_stopped
@@ -221,6 +222,7 @@ def _run_flusher(options: ServeOptions, parent: int) -> None:
     _stop_with_parent(parent)
     spare_record_details()
     logging.config.dictConfig(log_config(options.log_format, options.log_level))
+    tune_for_throughput()
     asyncio.run(flush_until_stopped(Settings.from_env(os.environ)))
 
 

@@ -148,6 +148,35 @@ async def test_chunks_read_and_acknowledged_in_pieces_apply_every_event_once(
     assert len(stored_events(settings, "bai-1")) == 9
 
 
+async def test_a_chunk_sqlite_refuses_stops_the_flush_with_the_chunks_before_it_applied(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When SQLite refuses a chunk, the flush fails with SQLite's error, every chunk before it
+    is applied and trimmed, and nothing of it or after it is lost: the next flush applies them
+    once SQLite takes them."""
+    monkeypatch.setattr(flusher_module, "CHUNK_SIZE", 4)
+    monkeypatch.setattr(flusher_module, "PIECE_SIZE", 2)
+    await add_site(settings)
+    async with serve(settings) as live:
+        for number in range(10):
+            await live.vote("bai-1", reader(number), 1 + number % 5)
+        with sqlite3.connect(settings.database_path) as db:
+            db.execute(
+                "CREATE TRIGGER refuse_a_reader BEFORE INSERT ON vote_events "
+                f"WHEN NEW.reader = '{reader(4)}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+        with pytest.raises(sqlite3.IntegrityError, match="refused"):
+            await flush(settings)
+        assert sorted(stored_votes(settings, "bai-1")) == [reader(number) for number in range(4)]
+        with SyncRedis.from_url(settings.redis_url) as redis:
+            assert redis.xlen("feedback:{0}:events") == 6
+        with sqlite3.connect(settings.database_path) as db:
+            db.execute("DROP TRIGGER refuse_a_reader")
+        assert await flush(settings) == 6
+    assert stored_votes(settings, "bai-1") == {reader(number): 1 + number % 5 for number in range(10)}
+    assert len(stored_events(settings, "bai-1")) == 10
+
+
 async def test_votes_survive_a_server_restart_before_flush(settings: Settings) -> None:
     await add_site(settings)
     async with serve(settings) as live:

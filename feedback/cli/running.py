@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from feedback.cli.arguments import port, positive_int
+from feedback.collector import tune_for_throughput
 from feedback.serve import ServeOptions, serve
 from feedback.services import flush_until_stopped, standalone_flusher
 from feedback.services.wiring import refuse_after_unfinished_restore
@@ -57,6 +58,7 @@ async def _flush(arguments: argparse.Namespace, settings: Settings) -> int:
     if not settings.redis_url:
         print("REDIS_URL is empty: there is nothing to flush", file=sys.stderr)
         return 0
+    tune_for_throughput()
     if arguments.watch:
         applied = await flush_until_stopped(settings)
     else:
