@@ -76,7 +76,7 @@ async def test_the_migration_to_article_keys_keeps_the_event_log_and_what_editor
         ]
 
 
-async def what_editors_and_readers_see(archive: Archive, shard: int) -> tuple[object, ...]:
+async def what_editors_and_readers_see(archive: Archive) -> tuple[object, ...]:
     """Everything read from votes, days and article totals: the articles list and figures, each
     article's histograms, days, state for Redis and ratings export, rankings, suspects."""
     articles = [
@@ -84,7 +84,7 @@ async def what_editors_and_readers_see(archive: Archive, shard: int) -> tuple[ob
             await archive.votes.histogram(SITE, article),
             await archive.article_list.histogram(SITE, article),
             await archive.trends.article_days(SITE, article, 0, 10**6),
-            await archive.snapshots.article_state(SITE, article, shard),
+            await archive.snapshots.article_state(SITE, article, 0),
             await archive.votes.reader_score(SITE, article, "reader-0000000000000003"),
         )
         for article in ARTICLES
@@ -112,7 +112,7 @@ async def test_the_migration_to_votes_and_days_by_key_keeps_what_everyone_reads(
         )
         page = await archive.suspects.page(SITE, 100, 0)
         await archive.suspects.decide(SITE, False, [(page.groups[0].day, page.groups[0].article)], [])
-        read = await what_editors_and_readers_see(archive, 0)
+        read = await what_editors_and_readers_see(archive)
     assert read[1][2].best and any(ranking.movers for ranking in read[1]) and read[5].groups and read[6] > 0
     with sqlite3.connect(settings.database_path) as db:
         tables_before_votes_by_key(db)
@@ -120,7 +120,7 @@ async def test_the_migration_to_votes_and_days_by_key_keeps_what_everyone_reads(
         stored = db.execute("SELECT * FROM votes ORDER BY site, article, reader").fetchall()
 
     async with await Archive.open(settings.database_path) as archive:
-        assert await what_editors_and_readers_see(archive, 0) == read
+        assert await what_editors_and_readers_see(archive) == read
         with sqlite3.connect(settings.database_path) as db:
             assert db.execute("SELECT * FROM votes ORDER BY site, article, reader").fetchall() == stored
         # Flushes and decisions after it keep the figures equal to the events.

@@ -127,12 +127,12 @@ class Trends:
         # article first), led by `article_votes` in article order: the grouping needs no sort,
         # and an article whose last vote came before the period is skipped without a read (none
         # of the lists can hold it; a local day begins less than a day before the UTC one of
-        # its number). Both periods are summed in that one
-        # pass (FILTER costs less per row than multiplying by a condition), with the Bayesian
-        # average best and worst rank by (towards the period's site mean, from site_days), and
-        # materialized once for the three lists, each a top-N (no full sort); titles are joined
-        # to the listed articles only. Movers are pulled towards the mean of the articles rated
-        # in both periods, known only once every article is summed.
+        # its number). Both periods are summed in that one pass (FILTER costs less per row than
+        # multiplying by a condition), with the Bayesian average best and worst rank by
+        # (towards the period's site mean, from site_days), and materialized once for the three
+        # lists, each a top-N (no full sort); titles are joined to the listed articles only.
+        # Movers are pulled towards the mean of the articles rated in both periods, known only
+        # once every article is summed.
         now, then = f"FILTER (WHERE d.day >= {int(first_day)})", f"FILTER (WHERE d.day < {int(first_day)})"
         rows = await self._database.fetch(
             f"WITH mean AS (SELECT coalesce(1.0 * sum({_POINTS}) / sum({_VOTES}), 3.0) AS m FROM site_days "
