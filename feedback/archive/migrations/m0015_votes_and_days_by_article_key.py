@@ -19,8 +19,8 @@ def _prefixed(columns: str, table: str) -> str:
 
 
 STATEMENTS = (
-    # Every article with a stored vote gets a key, even one without an event (a withdrawal of
-    # a vote never given stores one and logs nothing).
+    # Every article with a stored vote, days or totals gets a key, even one without an event (a
+    # withdrawal of a vote never given stores a vote and logs nothing).
     "INSERT INTO article_keys (site, article) SELECT site, article FROM votes "
     "UNION SELECT site, article FROM daily_votes UNION SELECT site, article FROM article_votes "
     "EXCEPT SELECT site, article FROM article_keys ORDER BY 1, 2",
