@@ -24,7 +24,7 @@ import uvicorn
 from redis import Redis as SyncRedis
 
 from feedback.app import create_app
-from feedback.archive import Archive
+from feedback.archive import Archive, FlushPosition
 from feedback.hot import HotStore, RedisClock, RedisGate
 from feedback.local_days import DAY_MS
 from feedback.models import Site, VoteChange, VoteEvent
@@ -299,6 +299,21 @@ def random_vote_events(
         at_ms = DAY_MS * 20_000 + rng.randrange(5 * DAY_MS)
         events.append(VoteEvent(change, first_version + number, at_ms, cluster if change.suspect else None))
     return events
+
+
+async def flush_random_votes(
+    archive: Archive,
+    seed: int,
+    count: int,
+    *,
+    suspect_every: int,
+    first_version: int = 0,
+    position: str = "1-0",
+    cluster: str | None = None,
+) -> None:
+    """Apply `random_vote_events` of `seed` as one flushed chunk read up to `position`."""
+    events = random_vote_events(random.Random(seed), count, first_version, suspect_every, cluster)
+    await archive.flush.apply(0, FlushPosition("epoch", position), events, [])
 
 
 def sockets_of_port(port: int, state: str) -> set[str]:

@@ -4,7 +4,6 @@ and article text in every row, and an archive made before them reads the same on
 
 from __future__ import annotations
 
-import random
 import sqlite3
 from typing import Any
 
@@ -15,7 +14,7 @@ from tests.support import (
     SITE,
     add_site,
     event_log_before_article_keys,
-    random_vote_events,
+    flush_random_votes,
     tables_before_votes_by_key,
 )
 
@@ -43,12 +42,7 @@ async def what_editors_read(archive: Archive) -> tuple[object, ...]:
 async def test_the_migration_to_article_keys_keeps_the_event_log_and_what_editors_read(settings: Settings) -> None:
     await add_site(settings)
     async with await Archive.open(settings.database_path) as archive:
-        await archive.flush.apply(
-            0,
-            FlushPosition("epoch", "1-0"),
-            random_vote_events(random.Random(14), 200, 0, suspect_every=4, cluster=CLUSTER),
-            [],
-        )
+        await flush_random_votes(archive, 14, 200, suspect_every=4, cluster=CLUSTER)
         page = await archive.suspects.page(SITE, 100, 0)
         # One group accepted before the migration, the rest left for after it.
         await archive.suspects.decide(SITE, True, [(page.groups[0].day, page.groups[0].article)], [])
@@ -104,12 +98,7 @@ async def what_editors_and_readers_see(archive: Archive) -> tuple[object, ...]:
 async def test_the_migration_to_votes_and_days_by_key_keeps_what_everyone_reads(settings: Settings) -> None:
     await add_site(settings)
     async with await Archive.open(settings.database_path) as archive:
-        await archive.flush.apply(
-            0,
-            FlushPosition("epoch", "1-0"),
-            random_vote_events(random.Random(15), 300, 0, suspect_every=4, cluster=CLUSTER),
-            [],
-        )
+        await flush_random_votes(archive, 15, 300, suspect_every=4, cluster=CLUSTER)
         page = await archive.suspects.page(SITE, 100, 0)
         await archive.suspects.decide(SITE, False, [(page.groups[0].day, page.groups[0].article)], [])
         read = await what_editors_and_readers_see(archive)
@@ -124,8 +113,7 @@ async def test_the_migration_to_votes_and_days_by_key_keeps_what_everyone_reads(
         with sqlite3.connect(settings.database_path) as db:
             assert db.execute("SELECT * FROM votes ORDER BY site, article, reader").fetchall() == stored
         # Flushes and decisions after it keep the figures equal to the events.
-        more = random_vote_events(random.Random(16), 60, first_version=1_000, suspect_every=4, cluster=CLUSTER)
-        await archive.flush.apply(0, FlushPosition("epoch", "2-0"), more, [])
+        await flush_random_votes(archive, 16, 60, suspect_every=4, first_version=1_000, position="2-0", cluster=CLUSTER)
         decided = await archive.suspects.decide(SITE, True, [], [CLUSTER])
         assert decided.votes > 0
         assert await archive.suspects.awaiting(SITE) == 0

@@ -15,7 +15,7 @@ from feedback.archive.migrations import all_migrations
 from feedback.local_days import local_day
 from feedback.models import Histogram, VoteChange, VoteEvent
 from feedback.settings import Settings
-from tests.support import SITE, add_site, random_vote_events
+from tests.support import SITE, add_site, flush_random_votes, random_vote_events
 
 DAY_MS = 86_400_000
 ARTICLES = ("bai-1", "bai-2", "bai-3")
@@ -65,9 +65,7 @@ async def test_totals_and_site_days_match_the_votes_through_replays_and_withdraw
 async def test_a_new_time_zone_re_sums_the_site_days(settings: Settings) -> None:
     await add_site(settings)
     async with await Archive.open(settings.database_path) as archive:
-        await archive.flush.apply(
-            0, FlushPosition("epoch", "1-0"), random_vote_events(random.Random(3), 80, 0, suspect_every=10), []
-        )
+        await flush_random_votes(archive, 3, 80, suspect_every=10)
         site = await archive.sites.get(SITE)
         assert site is not None
         before = await archive.trends.site_days(SITE, 0, 10**6)

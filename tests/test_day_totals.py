@@ -14,7 +14,7 @@ from feedback.archive import Archive, FlushPosition
 from feedback.local_days import day_start_ms, local_day
 from feedback.models import VoteChange, VoteEvent
 from feedback.settings import Settings
-from tests.support import SITE, add_site, event_log_before_article_keys, random_vote_events
+from tests.support import SITE, add_site, event_log_before_article_keys, flush_random_votes, random_vote_events
 
 CLUSTER = "c0ffee0001"
 ARTICLES = ("bai-1", "bai-2", "bai-3")
@@ -65,12 +65,7 @@ async def test_day_totals_are_the_events_through_replays_and_withdrawals(setting
 async def test_an_accepted_suspect_vote_joins_the_day_totals(settings: Settings) -> None:
     await add_site(settings)
     async with await Archive.open(settings.database_path) as archive:
-        await archive.flush.apply(
-            0,
-            FlushPosition("epoch", "1-0"),
-            random_vote_events(random.Random(5), 80, 0, suspect_every=5, cluster=CLUSTER),
-            [],
-        )
+        await flush_random_votes(archive, 5, 80, suspect_every=5, cluster=CLUSTER)
         before = stored_totals(settings.database_path)
         await archive.suspects.decide(SITE, True, [], [CLUSTER])
         assert_totals_are_the_events(settings.database_path)
@@ -80,12 +75,7 @@ async def test_an_accepted_suspect_vote_joins_the_day_totals(settings: Settings)
 async def test_a_new_time_zone_re_sums_the_day_totals(settings: Settings) -> None:
     await add_site(settings)
     async with await Archive.open(settings.database_path) as archive:
-        await archive.flush.apply(
-            0,
-            FlushPosition("epoch", "1-0"),
-            random_vote_events(random.Random(3), 80, 0, suspect_every=5, cluster=CLUSTER),
-            [],
-        )
+        await flush_random_votes(archive, 3, 80, suspect_every=5, cluster=CLUSTER)
         before = stored_totals(settings.database_path)
         site = await archive.sites.get(SITE)
         assert site is not None
@@ -101,12 +91,7 @@ async def test_the_migration_sums_an_archive_made_before_it(settings: Settings) 
     await add_site(settings)
     first, last = 20_000, 20_005
     async with await Archive.open(settings.database_path) as archive:
-        await archive.flush.apply(
-            0,
-            FlushPosition("epoch", "1-0"),
-            random_vote_events(random.Random(9), 120, 0, suspect_every=5, cluster=CLUSTER),
-            [],
-        )
+        await flush_random_votes(archive, 9, 120, suspect_every=5, cluster=CLUSTER)
         await archive.suspects.decide(SITE, True, [], [CLUSTER])
         lists = await archive.trends.rankings(SITE, first, last, 2)
         movers = (await archive.trends.rankings(SITE, first + 3, last, 3)).movers
@@ -120,8 +105,7 @@ async def test_the_migration_sums_an_archive_made_before_it(settings: Settings) 
         assert_totals_are_the_events(settings.database_path)
         assert await archive.trends.rankings(SITE, first, last, 2) == lists
         assert (await archive.trends.rankings(SITE, first + 3, last, 3)).movers == movers
-        more = random_vote_events(random.Random(10), 40, first_version=1_000, suspect_every=5, cluster=CLUSTER)
-        await archive.flush.apply(0, FlushPosition("epoch", "2-0"), more, [])
+        await flush_random_votes(archive, 10, 40, suspect_every=5, first_version=1_000, position="2-0", cluster=CLUSTER)
         assert_totals_are_the_events(settings.database_path)
 
 
@@ -132,12 +116,7 @@ async def test_the_migration_to_article_order_keeps_every_figure(settings: Setti
     await add_site(settings)
     last = 20_004  # the events' last day
     async with await Archive.open(settings.database_path) as archive:
-        await archive.flush.apply(
-            0,
-            FlushPosition("epoch", "1-0"),
-            random_vote_events(random.Random(12), 150, 0, suspect_every=5, cluster=CLUSTER),
-            [],
-        )
+        await flush_random_votes(archive, 12, 150, suspect_every=5, cluster=CLUSTER)
         await archive.suspects.decide(SITE, True, [], [CLUSTER])
         rankings = [await archive.trends.rankings(SITE, last - days + 1, last, 3) for days in (1, 2, 3, 6)]
         days = {article: await archive.trends.article_days(SITE, article, 0, 10**6) for article in ARTICLES}
@@ -164,8 +143,7 @@ async def test_the_migration_to_article_order_keeps_every_figure(settings: Setti
         assert [await archive.trends.rankings(SITE, last - n + 1, last, 3) for n in (1, 2, 3, 6)] == rankings
         for article, article_days in days.items():
             assert await archive.trends.article_days(SITE, article, 0, 10**6) == article_days
-        more = random_vote_events(random.Random(13), 40, first_version=1_000, suspect_every=5, cluster=CLUSTER)
-        await archive.flush.apply(0, FlushPosition("epoch", "2-0"), more, [])
+        await flush_random_votes(archive, 13, 40, suspect_every=5, first_version=1_000, position="2-0", cluster=CLUSTER)
         assert_totals_are_the_events(settings.database_path)
     with sqlite3.connect(settings.database_path) as db:
         keys = [column for (_, column, *_, pk) in db.execute("PRAGMA table_info(daily_votes_by_key)") if pk]

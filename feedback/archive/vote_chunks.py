@@ -19,10 +19,16 @@ SCORES = range(1, 6)
 # An article-day's (and a site-day's) counts: votes given by score, the change of the votes
 # standing by score, and how many changes.
 COUNTS = [*(f"given_{score}" for score in SCORES), *(f"delta_{score}" for score in SCORES), "changes"]
-ADDED = ", ".join(f"{count} = {count} + excluded.{count}" for count in COUNTS)
+# An article-day's votes given and their points, for ranking a period's articles (migration 11).
+DAY_TOTALS = ["votes", "points"]
 # An article's totals: its counted votes by score.
 ARTICLE_COUNTS = [f"count_{score}" for score in SCORES]
-ARTICLE_COUNTS_ADDED = ", ".join(f"{count} = {count} + excluded.{count}" for count in ARTICLE_COUNTS)
+
+
+def added(columns: Sequence[str]) -> str:
+    """An upsert's SET clause adding the incoming row's `columns` to the stored row's."""
+    return ", ".join(f"{column} = {column} + excluded.{column}" for column in columns)
+
 
 # Each of the chunk's readers with their article's key and their stored vote, both NULL when
 # missing. LEFT JOINs keep the temp table first: each row is two seeks, no scan.
@@ -46,18 +52,18 @@ _UPSERT_LATEST = (
     "WHERE excluded.version > votes_by_key.version"
 )
 _ADD_TO_DAYS = (
-    f"INSERT INTO daily_votes_by_key (article_key, day, {', '.join(COUNTS)}, votes, points) "
-    f"VALUES ({', '.join('?' * (len(COUNTS) + 4))}) ON CONFLICT (article_key, day) DO UPDATE SET {ADDED}, "
-    "votes = votes + excluded.votes, points = points + excluded.points"
+    f"INSERT INTO daily_votes_by_key (article_key, day, {', '.join([*COUNTS, *DAY_TOTALS])}) "
+    f"VALUES ({', '.join('?' * (len(COUNTS) + 4))}) ON CONFLICT (article_key, day) DO UPDATE SET "
+    f"{added([*COUNTS, *DAY_TOTALS])}"
 )
 _ADD_TO_SITE_DAYS = (
     f"INSERT INTO site_days (site, day, {', '.join(COUNTS)}) VALUES ({', '.join('?' * (len(COUNTS) + 2))}) "
-    f"ON CONFLICT (site, day) DO UPDATE SET {ADDED}"
+    f"ON CONFLICT (site, day) DO UPDATE SET {added(COUNTS)}"
 )
 _ADD_TO_ARTICLES = (
     f"INSERT INTO article_votes (site, article, article_key, {', '.join(ARTICLE_COUNTS)}, last_at) "
     f"VALUES ({', '.join('?' * (len(ARTICLE_COUNTS) + 4))}) "
-    f"ON CONFLICT (site, article) DO UPDATE SET {ARTICLE_COUNTS_ADDED}, last_at = max(last_at, excluded.last_at)"
+    f"ON CONFLICT (site, article) DO UPDATE SET {added(ARTICLE_COUNTS)}, last_at = max(last_at, excluded.last_at)"
 )
 
 _Key = tuple[str, str, str]

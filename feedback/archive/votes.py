@@ -10,7 +10,7 @@ import aiosqlite
 from feedback.archive.articles import save_article_infos
 from feedback.archive.connection import Database, in_thread
 from feedback.archive.stale import mark_stale
-from feedback.archive.vote_chunks import ADDED, ARTICLE_COUNTS, ARTICLE_COUNTS_ADDED, COUNTS, SCORES, VoteChunk
+from feedback.archive.vote_chunks import ARTICLE_COUNTS, COUNTS, DAY_TOTALS, SCORES, VoteChunk, added
 from feedback.local_days import DEFAULT_TIME_ZONE
 from feedback.models import ArticleInfo, Histogram, VoteEvent
 
@@ -22,8 +22,6 @@ _DELTAS = ", ".join(
     f"sum((coalesce(e.new_score, 0) = {score}) - (coalesce(e.old_score, 0) = {score}))" for score in SCORES
 )
 _SUMS = ", ".join(f"sum({count})" for count in COUNTS)
-# An article-day's votes given and their points, for ranking a period's articles (migration 11).
-_DAY_TOTALS = ["votes", "points"]
 _VOTES_GIVEN = " + ".join(f"given_{score}" for score in SCORES)
 _POINTS_GIVEN = " + ".join(f"{score} * given_{score}" for score in SCORES)
 # The per-day sums of the counted events that `where` selects, by their site's local day, with
@@ -34,19 +32,18 @@ _DAYS_OF_EVENTS = (
     "LEFT JOIN sites AS s ON s.id = k.site WHERE NOT e.suspect AND {where} GROUP BY k.site, local, k.article"
 )
 _ADD_TO_DAYS = (
-    f"INSERT INTO daily_votes_by_key (article_key, day, {', '.join([*COUNTS, *_DAY_TOTALS])}) "
+    f"INSERT INTO daily_votes_by_key (article_key, day, {', '.join([*COUNTS, *DAY_TOTALS])}) "
     f"SELECT article_key, day, {', '.join(COUNTS)}, {_VOTES_GIVEN}, {_POINTS_GIVEN} FROM logged_days WHERE true "
-    f"ON CONFLICT (article_key, day) DO UPDATE SET {ADDED}, "
-    + ", ".join(f"{total} = {total} + excluded.{total}" for total in _DAY_TOTALS)
+    f"ON CONFLICT (article_key, day) DO UPDATE SET {added([*COUNTS, *DAY_TOTALS])}"
 )
 _ADD_TO_SITE_DAYS = (
     f"INSERT INTO site_days (site, day, {', '.join(COUNTS)}) SELECT site, day, {_SUMS} FROM logged_days "
-    f"GROUP BY site, day ON CONFLICT (site, day) DO UPDATE SET {ADDED}"
+    f"GROUP BY site, day ON CONFLICT (site, day) DO UPDATE SET {added(COUNTS)}"
 )
 _ADD_TO_ARTICLES = (
     f"INSERT INTO article_votes (site, article, article_key, {', '.join(ARTICLE_COUNTS)}, last_at) "
     f"SELECT site, article, article_key, {', '.join(f'sum(delta_{score})' for score in SCORES)}, max(last_at) "
-    f"FROM logged_days GROUP BY site, article ON CONFLICT (site, article) DO UPDATE SET {ARTICLE_COUNTS_ADDED}, "
+    f"FROM logged_days GROUP BY site, article ON CONFLICT (site, article) DO UPDATE SET {added(ARTICLE_COUNTS)}, "
     "last_at = max(last_at, excluded.last_at)"
 )
 
