@@ -481,7 +481,9 @@ def _flush_under_load(
 
 def run_flusher_alone(args: argparse.Namespace, work: Path, results: Results, env: dict[str, str]) -> None:
     """The flusher with nothing else to do: a one-shot `python -m feedback flush` of a backlog
-    into a fresh archive (with every aggregate the dashboard reads), pinned to the server's core."""
+    into a fresh archive (with every aggregate the dashboard reads), pinned to the server's core;
+    and its floor on the same core, what reading that backlog and the flush's SQL alone cost
+    (`bench/floor.py`), the rate no flusher making these writes could pass."""
     redis = RedisProcess(work / "redis-flusher-alone")
     database = str(work / "flusher-alone.sqlite3")
     try:
@@ -490,6 +492,9 @@ def run_flusher_alone(args: argparse.Namespace, work: Path, results: Results, en
         print(f"flusher alone: prefilling {backlog}", flush=True)
         asyncio.run(load_articles(redis.url, "dirty-", args.flush_articles))
         asyncio.run(prefill(redis.url, args.flush_articles, args.flush_events))
+        print("flusher alone: the floor (reading the backlog and replaying its SQL)", flush=True)
+        floor_command = pinned([sys.executable, "-m", "bench.floor", redis.url, str(work)], SERVER_CORE)
+        floor = json.loads(subprocess.run(floor_command, cwd=ROOT, capture_output=True, check=True).stdout)
         flusher_env = app_env(redis.url, database, flusher_in_server=False)
         command = ["taskset", "-c", SERVER_CORE, sys.executable, "-m", "feedback", "flush"]
         cpu_before, redis_before = load_generator_cpu_seconds(), redis.cpu_seconds()
@@ -513,6 +518,8 @@ def run_flusher_alone(args: argparse.Namespace, work: Path, results: Results, en
         "redis_cpu_us_per_event": round(redis_cpu / flushed * 1e6, 1),
         "sqlite_bytes_per_event": round(Path(database).stat().st_size / flushed),
         "target": ">= 60,000 events/s (aim 100,000)",
+        "floor": floor,
+        "share_of_floor": round(flushed / seconds / floor["events_per_second"], 2),
     }
     print(f"flusher alone: {results.flusher_alone}", flush=True)
 
