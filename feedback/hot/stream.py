@@ -15,7 +15,7 @@ from feedback.hot.packing import unpack_event
 from feedback.models import ArticleInfo, Comment, VoteEvent
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass takes twice as long to make, once per event
 class StreamEntry:
     id: str
     event: VoteEvent | Comment | ArticleInfo
