@@ -90,6 +90,23 @@ def day_of_ms(at_ms: int) -> int:
 # The archive
 
 
+async def test_a_votes_label_stays_when_a_later_flush_changes_it_unlabelled(site_settings: Settings) -> None:
+    """The label stored with a vote outlives a change flushed after it that carries none; a vote
+    never labelled has no label (NULL), not an empty one."""
+    async with await Archive.open(site_settings.database_path) as archive:
+        await apply(
+            archive, suspect_event(reader(2), 5, 2, DAY_MS), suspect_event(reader(3), 4, 3, DAY_MS, cluster=None)
+        )
+        await apply(archive, suspect_event(reader(2), 3, 4, DAY_MS + 1, cluster=None))
+        page = await archive.suspects.page(SITE, 10, 0)
+        assert [(g.votes, g.clusters) for g in page.groups] == [(2, ("c0ffee0001",))]
+    with sqlite3.connect(site_settings.database_path) as db:
+        assert db.execute("SELECT reader, score, cluster FROM votes ORDER BY reader").fetchall() == [
+            (reader(2), 3, "c0ffee0001"),
+            (reader(3), 4, None),
+        ]
+
+
 async def test_accepted_votes_count_on_the_days_they_were_given(site_settings: Settings) -> None:
     first, second = 20_000 * DAY_MS, 20_002 * DAY_MS
     async with await Archive.open(site_settings.database_path) as archive:
