@@ -26,7 +26,7 @@ from feedback.archive.connection import Database, in_thread
 from feedback.archive.vote_chunks import VoteChunk
 from feedback.hot import HotStore, connect
 from feedback.models import VoteEvent
-from feedback.services.flusher import CHUNK_SIZE, PIECE_SIZE
+from feedback.services.flusher import read_chunk
 
 _Statement = tuple[str, str, Any]
 """A call on the connection: its method, its SQL and its parameters (or rows)."""
@@ -78,19 +78,15 @@ def replay(statements: list[_Statement]) -> Callable[[sqlite3.Connection], float
 
 async def chunks(store: HotStore) -> AsyncIterator[tuple[list[VoteEvent], float]]:
     """The backlog of shard 0 chunk by chunk, as the flusher reads it, with the CPU time read."""
-    after_id, done = "0-0", False
-    while not done:
+    after_id = "0-0"
+    while True:
         started = time.thread_time()
-        events: list[VoteEvent] = []
-        while len(events) < CHUNK_SIZE:
-            piece = await store.streams.pending(0, after_id, PIECE_SIZE)
-            events += [entry.event for entry in piece if isinstance(entry.event, VoteEvent)]
-            if len(piece) < PIECE_SIZE:
-                done = True
-                break
-            after_id = piece[-1].id
-        if events:
-            yield events, time.thread_time() - started
+        entries = await read_chunk(store, 0, after_id)
+        read = time.thread_time() - started
+        if not entries:
+            return
+        after_id = entries[-1].id
+        yield [entry.event for entry in entries if isinstance(entry.event, VoteEvent)], read
 
 
 async def measure(redis_url: str, directory: Path) -> dict[str, int | float]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from feedback.archive import Archive, FlushPosition
+from feedback.archive import Archive, FlushPosition, SuspectGroup
 from feedback.models import VoteChange, VoteEvent
 from feedback.settings import Settings
 from tests.support import (
@@ -39,13 +39,19 @@ async def what_editors_read(archive: Archive) -> tuple[object, ...]:
     return exported, history, await archive.suspects.page(SITE, 100, 0)
 
 
+async def flushed_with_one_group_decided(archive: Archive, seed: int, count: int, accept: bool) -> SuspectGroup:
+    """Flush seeded random votes, a quarter of their readers suspect, and decide the first group
+    of suspect votes awaiting review (the rest are left for after a migration); that group."""
+    await flush_random_votes(archive, seed, count, suspect_every=4, cluster=CLUSTER)
+    (group, *_) = (await archive.suspects.page(SITE, 100, 0)).groups
+    await archive.suspects.decide(SITE, accept, [(group.day, group.article)], [])
+    return group
+
+
 async def test_the_migration_to_article_keys_keeps_the_event_log_and_what_editors_read(settings: Settings) -> None:
     await add_site(settings)
     async with await Archive.open(settings.database_path) as archive:
-        await flush_random_votes(archive, 14, 200, suspect_every=4, cluster=CLUSTER)
-        page = await archive.suspects.page(SITE, 100, 0)
-        # One group accepted before the migration, the rest left for after it.
-        await archive.suspects.decide(SITE, True, [(page.groups[0].day, page.groups[0].article)], [])
+        decided_before = await flushed_with_one_group_decided(archive, 14, 200, accept=True)
         read = await what_editors_read(archive)
     logged = logged_events(settings.database_path)
     assert read[2].groups and all(read[1])
@@ -60,7 +66,7 @@ async def test_the_migration_to_article_keys_keeps_the_event_log_and_what_editor
         decided = await archive.suspects.decide(SITE, True, [], [CLUSTER])
         assert decided.votes == read[2].total_votes > 0
         accepted = [row for row in logged_events(settings.database_path) if row[8] == "accepted"]
-        assert {row[2] for row in accepted} == set(decided.articles) | {page.groups[0].article}
+        assert {row[2] for row in accepted} == set(decided.articles) | {decided_before.article}
         assert all(not row[7] for row in accepted)
     with sqlite3.connect(settings.database_path) as db:
         columns = [name for (_, name, *_) in db.execute("PRAGMA table_info(vote_events)")]
@@ -98,9 +104,7 @@ async def what_editors_and_readers_see(archive: Archive) -> tuple[object, ...]:
 async def test_the_migration_to_votes_and_days_by_key_keeps_what_everyone_reads(settings: Settings) -> None:
     await add_site(settings)
     async with await Archive.open(settings.database_path) as archive:
-        await flush_random_votes(archive, 15, 300, suspect_every=4, cluster=CLUSTER)
-        page = await archive.suspects.page(SITE, 100, 0)
-        await archive.suspects.decide(SITE, False, [(page.groups[0].day, page.groups[0].article)], [])
+        await flushed_with_one_group_decided(archive, 15, 300, accept=False)
         read = await what_editors_and_readers_see(archive)
     assert read[1][2].best and any(ranking.movers for ranking in read[1]) and read[5].groups and read[6] > 0
     with sqlite3.connect(settings.database_path) as db:

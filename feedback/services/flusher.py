@@ -108,7 +108,7 @@ class Flusher:
             return 0  # nothing was voted on through this Redis yet
         after_id = await resume_after(self._store, self.archive, shard, epoch)
         applied = 0
-        while entries := await self._read_chunk(shard, after_id):
+        while entries := await read_chunk(self._store, shard, after_id):
             last_id = entries[-1].id
             votes = [entry.event for entry in entries if isinstance(entry.event, VoteEvent)]
             comments = [entry.event for entry in entries if isinstance(entry.event, Comment)]
@@ -135,17 +135,6 @@ class Flusher:
             # A crash between commit and trim leaves Redis behind SQLite: catch it up.
             await streams.acknowledge(shard, epoch, after_id)
         return applied
-
-    async def _read_chunk(self, shard: int, after_id: str) -> list[StreamEntry]:
-        """Up to CHUNK_SIZE entries after `after_id`, read PIECE_SIZE at a time."""
-        entries: list[StreamEntry] = []
-        while len(entries) < CHUNK_SIZE:
-            piece = await self._store.streams.pending(shard, after_id, PIECE_SIZE)
-            entries += piece
-            if len(piece) < PIECE_SIZE:
-                break
-            after_id = piece[-1].id
-        return entries
 
     async def _drop_stale_articles(self) -> int:
         """Forget Redis's copy of articles changed in SQLite behind its back: voted on or
@@ -175,6 +164,19 @@ class Flusher:
             return False
         await self.archive.stale.forget(stale)
         return True
+
+
+async def read_chunk(store: HotStore, shard: int, after_id: str) -> list[StreamEntry]:
+    """The next chunk a flush applies: up to CHUNK_SIZE entries after `after_id`, read PIECE_SIZE
+    at a time."""
+    entries: list[StreamEntry] = []
+    while len(entries) < CHUNK_SIZE:
+        piece = await store.streams.pending(shard, after_id, PIECE_SIZE)
+        entries += piece
+        if len(piece) < PIECE_SIZE:
+            break
+        after_id = piece[-1].id
+    return entries
 
 
 def _changed_at(entries: list[StreamEntry]) -> dict[tuple[str, str], int]:
